@@ -14,6 +14,7 @@ from sdvkit.kuksa.auth import TokenVerifier
 from sdvkit.kuksa.errors import KuksaError
 from sdvkit.kuksa.server import DEFAULT_PORT, KuksaServer, TlsFiles
 from sdvkit.signals.broker import Broker
+from sdvkit.signals.builtin import builtin_catalogue
 from sdvkit.signals.catalogue import Catalogue
 from sdvkit.signals.errors import SignalError
 
@@ -59,8 +60,6 @@ def load_catalogue(vss: str | None) -> Catalogue:
     if vss:
         files = [Path(item.strip()) for item in vss.split(",") if item.strip()]
         return Catalogue.from_files(files)
-    from sdvkit.signals.builtin import builtin_catalogue
-
     return builtin_catalogue()
 
 

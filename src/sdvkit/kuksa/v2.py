@@ -248,6 +248,10 @@ class ValV2Servicer(val_pb2_grpc.VALServicer):
             if buffer_size > MAX_BUFFER_SIZE:
                 raise RequestError(f"buffer_size {buffer_size} is above the maximum {MAX_BUFFER_SIZE}")
             for key in keys:
+                if isinstance(key, str) and not key:
+                    # INVALID_ARGUMENT as in GetValue; NOT_FOUND would make kuksa-client expand
+                    # "" through ListMetadata and subscribe to every signal.
+                    raise RequestError("a signal path is empty")
                 if isinstance(key, str) and len(key) > MAX_REQUEST_PATH_LENGTH:
                     raise RequestError(f"a path is longer than {MAX_REQUEST_PATH_LENGTH} characters")
             client = self.sessions.stream_client(context, "subscriber")

@@ -37,6 +37,11 @@ from sdvkit.signals.subscription import Datapoint, Subscription, Update
 SignalKey = str | int
 """A signal is addressed by its VSS path or by the numeric id the broker gave it."""
 
+SignalValues = (
+    Mapping[str, Any] | Mapping[int, Any] | Mapping[SignalKey, Any] | Iterable[tuple[SignalKey, Any]]
+)
+"""Values by signal: a mapping (keyed by paths, ids or both) or ``(key, value)`` pairs."""
+
 ActuationHandler = Callable[[list[tuple[str, Any]]], None]
 """Receives a provider's share of one actuation batch as ``(path, value)`` pairs."""
 
@@ -49,6 +54,7 @@ class _Signal:
     """The broker's state for one leaf."""
 
     __slots__ = (
+        "actuation_handler",
         "actuation_provider",
         "check",
         "current",
@@ -71,6 +77,7 @@ class _Signal:
         self.target: Datapoint | None = None
         self.provider: BrokerClient | None = None
         self.actuation_provider: BrokerClient | None = None
+        self.actuation_handler: ActuationHandler | None = None
         self.subscribers: list[Subscription] = []
         self.target_subscribers: list[Subscription] = []
 
@@ -232,22 +239,26 @@ class Broker:
     ) -> None:
         staged = self._stage_actuation(client, requests, need_provider=need_provider)
         now = self.now_ns()
-        per_provider: dict[BrokerClient, list[tuple[str, Any]]] = {}
+        # one call per handler; compared with == so that bound methods and unhashable callables group
+        batches: list[tuple[ActuationHandler, list[tuple[str, Any]]]] = []
         per_subscriber: dict[Subscription, list[Update]] = {}
         for signal, value in staged:
             datapoint = _new_datapoint(Datapoint, (value, now))
             signal.target = datapoint
             for subscription in signal.target_subscribers:
                 per_subscriber.setdefault(subscription, []).append((signal.path, datapoint))
-            provider = signal.actuation_provider
-            if provider is not None:
-                per_provider.setdefault(provider, []).append((signal.path, value))
+            handler = signal.actuation_handler
+            if handler is not None:
+                for known, items in batches:
+                    if known == handler:
+                        items.append((signal.path, value))
+                        break
+                else:
+                    batches.append((handler, [(signal.path, value)]))
         for subscription, items in per_subscriber.items():
             subscription._push_many(items)
-        for provider, items in per_provider.items():
-            handler = provider._actuation_handler
-            assert handler is not None
-            handler(items)
+        for handler, share in batches:
+            handler(share)
 
     def _subscribe(
         self,
@@ -299,6 +310,7 @@ class Broker:
                 signal.provider = None
             if signal.actuation_provider is client:
                 signal.actuation_provider = None
+                signal.actuation_handler = None
         if client in self._clients:
             self._clients.remove(client)
 
@@ -313,7 +325,6 @@ class BrokerClient:
         self.strict_claims = strict_claims
         self.closed = False
         self._subscriptions: list[Subscription] = []
-        self._actuation_handler: ActuationHandler | None = None
 
     def __repr__(self) -> str:
         return f"BrokerClient({self.name!r})"
@@ -385,14 +396,14 @@ class BrokerClient:
             holder = signal.actuation_provider
             if holder is not None and holder is not self:
                 raise AlreadyClaimedError(signal.path, holder.name, what="actuator")
-        self._actuation_handler = handler
         for signal in signals:
             signal.actuation_provider = self
+            signal.actuation_handler = handler
         return [signal.id for signal in signals]
 
     def publish(
         self,
-        updates: Mapping[SignalKey, Any] | Iterable[tuple[SignalKey, Any]],
+        updates: SignalValues,
         *,
         timestamp_ns: int | None = None,
     ) -> int:
@@ -418,12 +429,12 @@ class BrokerClient:
         """Ask the provider of an actuator to move it to ``value``."""
         self.broker._actuate(self, ((key, value),), need_provider=True)
 
-    def batch_actuate(self, requests: Mapping[SignalKey, Any] | Iterable[tuple[SignalKey, Any]]) -> None:
+    def batch_actuate(self, requests: SignalValues) -> None:
         """Actuate several actuators at once, all or nothing."""
         items = requests.items() if isinstance(requests, Mapping) else requests
         self.broker._actuate(self, list(items), need_provider=True)
 
-    def set_targets(self, requests: Mapping[SignalKey, Any] | Iterable[tuple[SignalKey, Any]]) -> None:
+    def set_targets(self, requests: SignalValues) -> None:
         """Set target values (KUKSA v1): stored, and passed to the provider if one claimed them."""
         items = requests.items() if isinstance(requests, Mapping) else requests
         self.broker._actuate(self, list(items), need_provider=False)

@@ -230,18 +230,26 @@ class Catalogue:
 def compile_path_pattern(pattern: str, *, include_children: bool) -> re.Pattern[str]:
     """Turn a dotted pattern with ``*``/``**`` into a regex over full paths.
 
-    ``*`` is exactly one segment, ``**`` any number (at least one). With
-    ``include_children`` the pattern also matches every path below a match.
+    ``*`` is exactly one segment. ``**`` is any number of segments: zero or more
+    in the middle or at the beginning (as in KUKSA, ``Vehicle.**.Speed`` matches
+    ``Vehicle.Speed``), at least one at the end. With ``include_children`` the
+    pattern also matches every path below a match.
     """
-    parts = []
-    for segment in pattern.split("."):
+    segments = pattern.split(".")
+    last = len(segments) - 1
+    body = ""
+    for index, segment in enumerate(segments):
+        if segment == "**" and index < last:
+            body += r"(?:[^.]+\.)*"
+            continue
         if segment == "**":
-            parts.append(r"[^.]+(?:\.[^.]+)*")
+            body += r"[^.]+(?:\.[^.]+)*"
         elif segment == "*":
-            parts.append(r"[^.]+")
+            body += r"[^.]+"
         else:
-            parts.append(re.escape(segment).replace(r"\*", r"[^.]*"))
-    body = r"\.".join(parts)
+            body += re.escape(segment).replace(r"\*", r"[^.]*")
+        if index < last:
+            body += r"\."
     if include_children:
         body += r"(?:\.[^.]+)*"
     return re.compile(body)

@@ -145,7 +145,10 @@ def _compile_element(
         if kind is not float:
             if kind is not int:
                 raise wrong_type(value)
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:
+                raise ValidationError(path, "datatype", f"integer too large for {name}") from None
         if bounded and not low_f <= value <= high_f:
             raise float_out_of_range(value)
         if allowed_set is not None and value not in allowed_set:
