@@ -12,6 +12,7 @@ import pytest
 from tests.conftest import SMALL_TREE, VSS_6_0, branch, leaf
 
 from sdvkit.signals import Catalogue, CatalogueError, DataType, NodeType, UnknownSignalError
+from sdvkit.signals.catalogue import merge_trees
 
 # -- the official VSS 6.0 release -------------------------------------------------------------
 
@@ -637,3 +638,51 @@ def test_round_trip_keeps_every_field() -> None:
     assert again["Vehicle.Mode"].deprecation == "v6.0 going away"
     assert again["Vehicle.Level"].default == 1.0
     assert isinstance(again["Vehicle.Level"].default, float)
+
+
+# -- overlays that change a node's kind, and where errors come from ---------------------------
+
+
+def test_non_utf8_file_is_a_catalogue_error(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.json"
+    bad.write_bytes('{"Vehicle": {"type": "branch", "description": "caf\xe9"}}'.encode("latin-1"))
+    with pytest.raises(CatalogueError, match=r"not UTF-8.*latin1\.json"):
+        Catalogue.from_files([bad])
+
+
+def test_overlay_turning_a_branch_into_a_leaf_replaces_the_node() -> None:
+    base = {"Vehicle": branch({"Extra": branch({"A": leaf("boolean")})})}
+    overlay = {"Vehicle": {"children": {"Extra": leaf("uint8", min=0, max=10)}}}
+    catalogue = Catalogue.from_trees([(base, "base.json"), (overlay, "overlay.json")])
+    assert catalogue["Vehicle.Extra"].is_leaf
+    assert "Vehicle.Extra.A" not in catalogue
+
+
+def test_overlay_changing_the_datatype_drops_the_old_bounds() -> None:
+    base = {"Vehicle": branch({"Level": leaf("uint8", min=0, max=100, default=50)})}
+    overlay = {"Vehicle": {"children": {"Level": {"datatype": "string"}}}}
+    catalogue = Catalogue.from_trees([(base, "base.json"), (overlay, "overlay.json")])
+    spec = catalogue["Vehicle.Level"]
+    assert spec.datatype is DataType.STRING
+    assert (spec.min, spec.max, spec.default) == (None, None, None)
+
+
+def test_an_error_names_the_overlay_that_brought_the_bad_node() -> None:
+    base = {"Vehicle": branch({"Speed": leaf("float")})}
+    overlay = {"Vehicle": {"children": {"Broken": {"type": "sensor", "description": "no datatype"}}}}
+    with pytest.raises(CatalogueError) as error:
+        Catalogue.from_trees([(base, "base.json"), (overlay, "overlay.json")])
+    message = str(error.value)
+    assert "Vehicle.Broken" in message
+    assert "overlay.json" in message
+    assert "base.json" not in message
+
+
+def test_merge_leaves_its_inputs_alone() -> None:
+    base = {"Vehicle": branch({"Speed": leaf("float", max=100)})}
+    overlay = {"Vehicle": {"children": {"Speed": {"max": 200}}}}
+    merged = merge_trees(base, overlay)
+    merged["Vehicle"]["children"]["Speed"]["unit"] = "changed"
+    assert base["Vehicle"]["children"]["Speed"]["max"] == 100
+    assert "unit" not in base["Vehicle"]["children"]["Speed"]
+    assert overlay == {"Vehicle": {"children": {"Speed": {"max": 200}}}}

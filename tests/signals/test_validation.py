@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.conftest import branch, leaf
 
-from sdvkit.signals import Catalogue, DataType, NodeSpec, ValidationError
+from sdvkit.signals import Catalogue, CatalogueError, DataType, NodeSpec, ValidationError
 from sdvkit.signals.validation import compile_check
 
 
@@ -95,12 +95,12 @@ def test_integer_min_max() -> None:
         spec.validate(-2)
 
 
-def test_integer_min_max_wider_than_the_type() -> None:
-    # max beyond the type range: the type range still applies
-    spec = node("uint8", min=-10, max=1000)
-    assert spec.validate(0) == 0
-    assert rule_of(spec, 256) == "datatype"
-    assert rule_of(spec, -1) == "datatype"
+def test_integer_min_max_wider_than_the_type_is_a_catalogue_error() -> None:
+    # a bound the datatype cannot hold is a mistake in the catalogue, named at load time
+    with pytest.raises(CatalogueError, match=r"Vehicle\.X: min -10 is outside the range of uint8"):
+        node("uint8", min=-10, max=200)
+    with pytest.raises(CatalogueError, match=r"max 1000 is outside the range of uint8"):
+        node("uint8", min=0, max=1000)
 
 
 def test_integer_fractional_bounds() -> None:
@@ -295,3 +295,12 @@ def test_long_values_are_shortened_in_messages() -> None:
         node("boolean").validate("x" * 500)
     assert len(str(info.value)) < 200
     assert "(str)" in str(info.value)
+
+
+def test_float_refuses_finite_values_a_32_bit_float_cannot_hold() -> None:
+    spec = node("float")
+    assert rule_of(spec, 1e300) == "datatype"
+    assert spec.validate(3.0e38) == 3.0e38
+    assert math.isinf(spec.validate(math.inf))
+    assert math.isnan(spec.validate(math.nan))
+    assert node("double").validate(1e300) == 1e300

@@ -12,6 +12,7 @@ overlay's, a node that does not exist is added.
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -97,6 +98,10 @@ def load_json_tree(source: str | Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise CatalogueError(f"cannot read catalogue file: {error.strerror}", source=str(path)) from error
+    except UnicodeDecodeError as error:
+        raise CatalogueError(
+            f"not UTF-8 text (byte {error.start}: {error.reason})", source=str(path)
+        ) from error
     try:
         tree = json.loads(text)
     except json.JSONDecodeError as error:
@@ -109,24 +114,69 @@ def load_json_tree(source: str | Path) -> dict[str, Any]:
     return tree
 
 
-def merge_trees(base: dict[str, Any], overlay: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge an overlay tree onto a base tree (both as ``{name: node}``); return a new tree."""
-    merged = {name: dict(node) if isinstance(node, dict) else node for name, node in base.items()}
-    for name, node in overlay.items():
-        existing = merged.get(name)
-        if isinstance(existing, dict) and isinstance(node, dict):
-            combined = {**existing, **{k: v for k, v in node.items() if k != "children"}}
-            if "children" in node or "children" in existing:
-                base_children = existing.get("children") or {}
-                over_children = node.get("children") or {}
-                if isinstance(base_children, dict) and isinstance(over_children, dict):
-                    combined["children"] = merge_trees(base_children, over_children)
-                else:
-                    combined["children"] = over_children
-            merged[name] = combined
-        else:
-            merged[name] = node
+def merge_trees(
+    base: Mapping[str, Any],
+    overlay: Mapping[str, Any],
+    *,
+    source: str | None = None,
+    origins: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Merge an overlay tree onto a base tree (both as ``{name: node}``); return a new tree.
+
+    The inputs are not changed. An overlay node that exists in the base has its fields
+    replaced by the overlay's; its children are merged the same way. When the overlay
+    changes a node's type, the overlay node replaces the base node whole; when it changes
+    the datatype, the base's min, max, allowed and default are dropped unless the overlay
+    gives them. ``origins`` (path -> source) records which source last defined each node.
+    """
+    merged = copy.deepcopy(dict(base))
+    _merge_into(merged, overlay, source, origins, "")
     return merged
+
+
+def _record_origins(name: str, node: Any, source: str | None, origins: dict[str, str] | None) -> None:
+    if origins is None or source is None:
+        return
+    origins[name] = source
+    children = node.get("children") if isinstance(node, Mapping) else None
+    if isinstance(children, Mapping):
+        for child_name, child in children.items():
+            _record_origins(f"{name}.{child_name}", child, source, origins)
+
+
+def _merge_into(
+    target: dict[str, Any],
+    overlay: Mapping[str, Any],
+    source: str | None,
+    origins: dict[str, str] | None,
+    prefix: str,
+) -> None:
+    for name, node in overlay.items():
+        path = prefix + name
+        existing = target.get(name)
+        if not (isinstance(existing, dict) and isinstance(node, Mapping)):
+            target[name] = copy.deepcopy(node)
+            _record_origins(path, node, source, origins)
+            continue
+        if node.get("type", existing.get("type")) != existing.get("type"):
+            target[name] = copy.deepcopy(dict(node))
+            _record_origins(path, node, source, origins)
+            continue
+        if "datatype" in node and node["datatype"] != existing.get("datatype"):
+            for key in ("min", "max", "allowed", "default"):
+                if key not in node:
+                    existing.pop(key, None)
+        existing.update({key: copy.deepcopy(value) for key, value in node.items() if key != "children"})
+        if origins is not None and source is not None:
+            origins[path] = source
+        children = node.get("children")
+        if isinstance(children, Mapping):
+            base_children = existing.get("children")
+            if not isinstance(base_children, dict):
+                base_children = existing["children"] = {}
+            _merge_into(base_children, children, source, origins, path + ".")
+        elif children is not None:
+            existing["children"] = copy.deepcopy(children)
 
 
 class Catalogue:
@@ -143,20 +193,18 @@ class Catalogue:
     @classmethod
     def from_tree(cls, tree: Mapping[str, Any], *, source: str | None = None) -> Catalogue:
         """Build a catalogue from one JSON tree (``{"Vehicle": {...}}``)."""
-        return cls(_parse_tree(tree, source))
+        return cls(_parse_tree(tree, source, {}))
 
     @classmethod
     def from_trees(cls, trees: Iterable[tuple[Mapping[str, Any], str | None]]) -> Catalogue:
         """Build from a base tree and overlays, each given as ``(tree, source name)``."""
         merged: dict[str, Any] = {}
-        sources: list[str] = []
+        origins: dict[str, str] = {}
         for tree, source in trees:
             if not isinstance(tree, Mapping):
                 raise CatalogueError("a catalogue must be a JSON object of root nodes", source=source)
-            merged = merge_trees(merged, tree)
-            if source:
-                sources.append(source)
-        return cls.from_tree(merged, source=" + ".join(sources) or None)
+            _merge_into(merged, tree, source, origins, "")
+        return cls(_parse_tree(merged, None, origins))
 
     @classmethod
     def from_files(cls, files: Iterable[str | Path]) -> Catalogue:
@@ -222,8 +270,9 @@ class Catalogue:
             parent_children = root
             *parents, name = node.path.split(".")
             for segment in parents:
-                parent_children = parent_children[segment].setdefault("children", {})
-            parent_children[name] = node.to_vss()
+                parent = parent_children.setdefault(segment, {"type": "branch", "description": ""})
+                parent_children = parent.setdefault("children", {})
+            parent_children[name] = {**node.to_vss(), **parent_children.get(name, {})}
         return root
 
 
@@ -258,18 +307,24 @@ def compile_path_pattern(pattern: str, *, include_children: bool) -> re.Pattern[
 # -- parsing --------------------------------------------------------------------------------
 
 
-def _parse_tree(tree: Mapping[str, Any], source: str | None) -> list[NodeSpec]:
+def _parse_tree(tree: Mapping[str, Any], source: str | None, origins: Mapping[str, str]) -> list[NodeSpec]:
+    """Parse a merged tree; ``origins`` names the file that defined each node, for errors."""
     nodes: list[NodeSpec] = []
     if not isinstance(tree, Mapping) or not tree:
         raise CatalogueError("a catalogue must be a JSON object of root nodes", source=source)
     for name, raw in tree.items():
         if name == "ComplexDataTypes":
-            raise CatalogueError("struct types (ComplexDataTypes) are not supported", source=source)
-        _parse_node(name, raw, nodes, source)
+            raise CatalogueError(
+                "struct types (ComplexDataTypes) are not supported", source=origins.get(name, source)
+            )
+        _parse_node(name, raw, nodes, source, origins)
     return nodes
 
 
-def _parse_node(path: str, raw: Any, out: list[NodeSpec], source: str | None) -> None:
+def _parse_node(
+    path: str, raw: Any, out: list[NodeSpec], default_source: str | None, origins: Mapping[str, str]
+) -> None:
+    source = origins.get(path, default_source)
     segment = path.rsplit(".", 1)[-1]
     if not _SEGMENT.match(segment):
         raise CatalogueError(f"invalid node name {segment!r}", path=path, source=source)
@@ -307,7 +362,7 @@ def _parse_node(path: str, raw: Any, out: list[NodeSpec], source: str | None) ->
         if not isinstance(children, Mapping):
             raise CatalogueError("children must be a JSON object", path=path, source=source)
         for name, child in children.items():
-            _parse_node(f"{path}.{name}", child, out, source)
+            _parse_node(f"{path}.{name}", child, out, default_source, origins)
         return
     if children:
         raise CatalogueError(
@@ -349,6 +404,14 @@ def _parse_leaf(
             raise fail(f"{key} must be a number, got {bound!r}")
     if minimum is not None and maximum is not None and minimum > maximum:
         raise fail(f"min {minimum} is greater than max {maximum}")
+    type_range = datatype.element.integer_range
+    if type_range is not None:
+        for key, bound in (("min", minimum), ("max", maximum)):
+            if bound is not None and not type_range[0] <= bound <= type_range[1]:
+                raise fail(
+                    f"{key} {bound} is outside the range of {datatype.element.vss_name} "
+                    f"[{type_range[0]}, {type_range[1]}]"
+                )
 
     pattern = _optional_str(raw, "pattern", path, source)
     if pattern is not None:
@@ -368,7 +431,7 @@ def _parse_leaf(
         try:
             allowed = tuple(base_check(item) for item in allowed_raw)
         except ValidationError as error:
-            raise fail(f"allowed value does not fit the node: {error}") from error
+            raise fail(f"allowed value does not fit the node: {error.detail} (rule: {error.rule})") from error
 
     check = compile_check(
         path=path,
@@ -383,7 +446,7 @@ def _parse_leaf(
         try:
             default = check(default)
         except ValidationError as error:
-            raise fail(f"default does not fit the node: {error}") from error
+            raise fail(f"default does not fit the node: {error.detail} (rule: {error.rule})") from error
 
     return NodeSpec(
         path=path,

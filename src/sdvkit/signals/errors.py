@@ -56,6 +56,7 @@ class ValidationError(SignalError, ValueError):
         super().__init__(f"{path}: {message} (rule: {rule})")
         self.path = path
         self.rule = rule
+        self.detail = message
 
 
 class NotAnActuatorError(SignalError):

@@ -18,6 +18,9 @@ from sdvkit.signals.errors import ValidationError
 
 Check = Callable[[Any], Any]
 
+FLOAT32_MAX = 3.4028234663852886e38
+"""The largest finite value of a VSS ``float`` (IEEE 754 single precision)."""
+
 
 def _describe(value: Any) -> str:
     text = repr(value)
@@ -132,6 +135,8 @@ def _compile_element(
     low_f = -math.inf if minimum is None else float(minimum)
     high_f = math.inf if maximum is None else float(maximum)
     bounded = minimum is not None or maximum is not None
+    bounds_fit_float32 = bounded and low_f >= -FLOAT32_MAX and high_f <= FLOAT32_MAX
+    single = datatype is DataType.FLOAT and not bounds_fit_float32
 
     def float_out_of_range(value: float) -> ValidationError:
         if math.isnan(value):
@@ -151,6 +156,8 @@ def _compile_element(
                 raise ValidationError(path, "datatype", f"integer too large for {name}") from None
         if bounded and not low_f <= value <= high_f:
             raise float_out_of_range(value)
+        if single and not -FLOAT32_MAX <= value <= FLOAT32_MAX and math.isfinite(value):
+            raise ValidationError(path, "datatype", f"{value} does not fit a 32-bit float")
         if allowed_set is not None and value not in allowed_set:
             raise not_allowed(value)
         return value
