@@ -14,6 +14,7 @@ from sdvkit.signals import (
     Broker,
     BrokerClient,
     Catalogue,
+    ClientClosedError,
     Datapoint,
     NoProviderError,
     NotAnActuatorError,
@@ -741,3 +742,47 @@ def test_unhashable_handler(broker: Broker) -> None:
     broker.connect("seats").provide_actuation([SEAT1, SEAT2], handler)
     broker.connect("app").batch_actuate({SEAT1: 1, SEAT2: 2})
     assert handler.calls == [[(SEAT1, 1), (SEAT2, 2)]]
+
+
+# -- closed clients, permission order, branch subscriptions -----------------------------------
+
+
+def test_a_closed_client_can_no_longer_act(small_catalogue: Catalogue) -> None:
+    broker = Broker(small_catalogue)
+    client = broker.connect("gone")
+    client.provide(["Vehicle.Speed"])
+    client.close()
+    with pytest.raises(ClientClosedError, match="gone"):
+        client.publish({"Vehicle.Speed": 1.0})
+    with pytest.raises(ClientClosedError):
+        client.get("Vehicle.Speed")
+    with pytest.raises(ClientClosedError):
+        client.subscribe(["Vehicle.Speed"])
+    with pytest.raises(ClientClosedError):
+        client.actuate("Vehicle.Gear", 1)
+    with pytest.raises(ClientClosedError):
+        client.provide(["Vehicle.Speed"])
+
+
+def test_permission_is_checked_before_the_claim_is_revealed(small_catalogue: Catalogue) -> None:
+    broker = Broker(small_catalogue)
+    broker.connect("plant").provide(["Vehicle.Speed"])
+    reader = broker.connect("reader", Permissions.parse("read"))
+    with pytest.raises(AccessDeniedError):
+        reader.publish({"Vehicle.Speed": 1.0})
+
+
+def test_subscribing_to_a_branch_covers_every_leaf_below(small_catalogue: Catalogue) -> None:
+    broker = Broker(small_catalogue)
+    plant = broker.connect("plant")
+    watcher = broker.connect("watcher")
+    subscription = watcher.subscribe(["Vehicle.Cabin.Seat"])
+    assert set(subscription.paths) == {
+        f"Vehicle.Cabin.Seat.{row}.DriverSide.{leaf_name}"
+        for row in ("Row1", "Row2")
+        for leaf_name in ("Position", "IsOccupied")
+    }
+    plant.publish({"Vehicle.Cabin.Seat.Row2.DriverSide.IsOccupied": True})
+    assert [path for path, _ in subscription.drain()] == ["Vehicle.Cabin.Seat.Row2.DriverSide.IsOccupied"]
+    with pytest.raises(UnknownSignalError):
+        watcher.subscribe(["Vehicle.Cabin.Nothing"])

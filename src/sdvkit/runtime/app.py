@@ -175,15 +175,9 @@ class VehicleApp:
         gets to them. Close the returned subscription to stop.
         """
         client = self._running_client()
-        catalogue = client.broker.catalogue
-        leaves: list[str] = []
-        for path in _as_paths(paths):
-            spec = catalogue.get(path)
-            if spec is not None and not spec.is_leaf:
-                leaves.extend(leaf.path for leaf in catalogue.match(path))
-            else:
-                leaves.append(path)  # a leaf, or something the broker will refuse with its reason
-        subscription = client.subscribe(leaves, buffer_size=buffer_size, on_ready=self._on_subscription_ready)
+        subscription = client.subscribe(
+            _as_paths(paths), buffer_size=buffer_size, on_ready=self._on_subscription_ready
+        )
         self._subscribed.append(_Subscribed(subscription, handler))
         return subscription
 

@@ -27,6 +27,7 @@ from sdvkit.signals.catalogue import Catalogue, NodeSpec, NodeType
 from sdvkit.signals.errors import (
     AccessDeniedError,
     AlreadyClaimedError,
+    ClientClosedError,
     NoProviderError,
     NotAnActuatorError,
     NotClaimedError,
@@ -113,6 +114,16 @@ class Broker:
             raise UnknownSignalError(key)
         return signal
 
+    def _leaves_of(self, key: SignalKey) -> list[_Signal]:
+        """The leaf itself, or every leaf below a branch path."""
+        signal = self._by_key.get(key)
+        if signal is not None:
+            return [signal]
+        node = self.catalogue.get(key) if isinstance(key, str) else None
+        if node is None or node.is_leaf:
+            raise UnknownSignalError(key)
+        return [self._by_key[spec.path] for spec in self.catalogue.match(node.path)]
+
     def signal_id(self, path: str) -> int:
         """The numeric id of a leaf (stable for this broker's lifetime)."""
         return self._signal(path).id
@@ -176,13 +187,15 @@ class Broker:
         return len(staged)
 
     def _check_unclaimed_publish(self, client: BrokerClient, signal: _Signal) -> None:
+        if client.closed:
+            raise ClientClosedError(client.name)
+        if not client.permissions.can_provide(signal.path):
+            raise AccessDeniedError(client.name, "provide", signal.path)
         holder = signal.provider
         if holder is not None:
             raise AlreadyClaimedError(signal.path, holder.name)
         if client.strict_claims:
             raise NotClaimedError(signal.path, client.name)
-        if not client.permissions.can_provide(signal.path):
-            raise AccessDeniedError(client.name, "provide", signal.path)
 
     def _apply(self, staged: list[tuple[_Signal, Any]], timestamp_ns: int) -> None:
         per_subscriber: dict[Subscription, list[Update]] = {}
@@ -237,6 +250,7 @@ class Broker:
         *,
         need_provider: bool,
     ) -> None:
+        client._check_open()
         staged = self._stage_actuation(client, requests, need_provider=need_provider)
         now = self.now_ns()
         # one call per handler; compared with == so that bound methods and unhashable callables group
@@ -269,7 +283,8 @@ class Broker:
         targets: bool,
         on_ready: Callable[[], None] | None,
     ) -> Subscription:
-        signals = [self._signal(key) for key in keys]
+        client._check_open()
+        signals = [signal for key in keys for signal in self._leaves_of(key)]
         for signal in signals:
             if not client.permissions.can_read(signal.path):
                 raise AccessDeniedError(client.name, "read", signal.path)
@@ -329,9 +344,14 @@ class BrokerClient:
     def __repr__(self) -> str:
         return f"BrokerClient({self.name!r})"
 
+    def _check_open(self) -> None:
+        if self.closed:
+            raise ClientClosedError(self.name)
+
     # -- reading ---------------------------------------------------------------------------
 
     def _readable(self, key: SignalKey) -> _Signal:
+        self._check_open()
         signal = self.broker._signal(key)
         if not self.permissions.can_read(signal.path):
             raise AccessDeniedError(self.name, "read", signal.path)
@@ -367,7 +387,10 @@ class BrokerClient:
     ) -> Subscription:
         """Subscribe to current values (or, with ``targets``, to actuation targets).
 
-        The buffer holds at least one update per signal; ``buffer_size`` sets more.
+        ``keys`` are leaf paths or ids, or branch paths (every leaf below). The
+        buffer holds at least one update per signal; ``buffer_size`` sets more.
+        The current values are buffered at once, so ``on_ready`` may be called
+        before this method returns.
         """
         return self.broker._subscribe(self, keys, buffer_size=buffer_size, targets=targets, on_ready=on_ready)
 
@@ -375,6 +398,7 @@ class BrokerClient:
 
     def provide(self, keys: Iterable[SignalKey]) -> list[int]:
         """Claim signals so that this client alone publishes them. Returns their ids."""
+        self._check_open()
         signals = [self.broker._signal(key) for key in keys]
         for signal in signals:
             if not self.permissions.can_provide(signal.path):
@@ -387,6 +411,7 @@ class BrokerClient:
 
     def provide_actuation(self, keys: Iterable[SignalKey], handler: ActuationHandler) -> list[int]:
         """Claim actuators: actuation requests for them are passed to ``handler``."""
+        self._check_open()
         signals = [self.broker._signal(key) for key in keys]
         for signal in signals:
             if signal.spec.node_type is not NodeType.ACTUATOR:

@@ -10,7 +10,8 @@ One hierarchy, so callers can catch the family or the exact case::
     ├── NoProviderError           actuation of an actuator that no provider has claimed
     ├── AlreadyClaimedError       a second provider claims a signal that is taken
     ├── NotClaimedError           a provider publishes a signal it has not claimed
-    └── AccessDeniedError         the client's permissions or manifest do not allow it
+    ├── AccessDeniedError         the client's permissions or manifest do not allow it
+    └── ClientClosedError         the client was closed and can no longer act
 """
 
 from __future__ import annotations
@@ -100,3 +101,11 @@ class AccessDeniedError(SignalError, PermissionError):
         self.client = client
         self.action = action
         self.path = path
+
+
+class ClientClosedError(SignalError):
+    """A closed client tried to act: its claims and subscriptions are gone."""
+
+    def __init__(self, client: str) -> None:
+        super().__init__(f"client {client!r} is closed")
+        self.client = client
