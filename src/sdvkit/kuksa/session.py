@@ -10,7 +10,7 @@ from grpc import aio
 
 from sdvkit.kuksa.auth import TokenVerifier
 from sdvkit.kuksa.errors import KuksaError, status_for
-from sdvkit.signals.access import ALLOW_ALL, Permissions
+from sdvkit.signals.access import ALLOW_ALL, Permissions, Scope
 from sdvkit.signals.broker import Broker, BrokerClient
 from sdvkit.signals.errors import SignalError
 
@@ -28,7 +28,7 @@ class Sessions:
     def __init__(self, broker: Broker, verifier: TokenVerifier | None) -> None:
         self.broker = broker
         self.verifier = verifier
-        self._shared: dict[int, BrokerClient] = {}
+        self._shared: dict[tuple[Scope, ...], BrokerClient] = {}
         self._stream_numbers = itertools.count(1)
         self._wakers: set[Callable[[], None]] = set()
         self.shutting_down = False
@@ -55,10 +55,13 @@ class Sessions:
 
     def unary_client(self, context: aio.ServicerContext[Any, Any]) -> BrokerClient:
         permissions = self.permissions(context)
-        client = self._shared.get(id(permissions))
-        if client is None or client.permissions is not permissions:
+        # Keyed by the grants, not by the token: a refreshed token (same scopes, new
+        # expiry) reuses the client instead of leaving one more behind in the broker.
+        # Expiry is checked by the verifier on every call, not by the client.
+        client = self._shared.get(permissions.scopes)
+        if client is None:
             client = self.broker.connect(f"grpc ({permissions.description})", permissions)
-            self._shared[id(permissions)] = client
+            self._shared[permissions.scopes] = client
         return client
 
     def stream_client(

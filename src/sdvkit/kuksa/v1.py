@@ -181,21 +181,21 @@ class ValV1Servicer(val_pb2_grpc.VALServicer):
                 fields = set(update.fields)
                 if fields & _METADATA_FIELDS:
                     raise RequestError(f"{path}: metadata comes from the catalogue and cannot be set")
+                # permission first, as the broker does: a client that may not write
+                # learns neither who holds the signal nor its rules
                 if types_v1.FIELD_VALUE in fields:
-                    value = spec.validate(read_value(update.entry.value, "value"))
+                    if not client.permissions.can_provide(path):
+                        raise AccessDeniedError(client.name, "provide", path)
                     holder = self.broker.provider_of(path)
                     if holder is not None:
                         raise AlreadyClaimedError(path, holder)
-                    if not client.permissions.can_provide(path):
-                        raise AccessDeniedError(client.name, "provide", path)
-                    values.append((path, value))
+                    values.append((path, spec.validate(read_value(update.entry.value, "value"))))
                 if types_v1.FIELD_ACTUATOR_TARGET in fields:
                     if spec.node_type is not NodeType.ACTUATOR:
                         raise NotAnActuatorError(path, spec.node_type.value)
-                    target = spec.validate(read_value(update.entry.actuator_target, "value"))
                     if not client.permissions.can_actuate(path):
                         raise AccessDeniedError(client.name, "actuate", path)
-                    targets.append((path, target))
+                    targets.append((path, spec.validate(read_value(update.entry.actuator_target, "value"))))
                 if not fields & {types_v1.FIELD_VALUE, types_v1.FIELD_ACTUATOR_TARGET}:
                     raise RequestError(f"{path}: the update names no field to set")
             except (SignalError, KuksaError) as error:
