@@ -786,3 +786,36 @@ def test_subscribing_to_a_branch_covers_every_leaf_below(small_catalogue: Catalo
     assert [path for path, _ in subscription.drain()] == ["Vehicle.Cabin.Seat.Row2.DriverSide.IsOccupied"]
     with pytest.raises(UnknownSignalError):
         watcher.subscribe(["Vehicle.Cabin.Nothing"])
+
+
+def test_catalogue_defaults_are_the_initial_values() -> None:
+    catalogue = Catalogue.from_tree(
+        {
+            "Vehicle": {
+                "type": "branch",
+                "description": "v",
+                "children": {
+                    "VersionMajor": {
+                        "type": "attribute",
+                        "datatype": "uint32",
+                        "default": 6,
+                        "description": "m",
+                    },
+                    "Speed": {"type": "sensor", "datatype": "float", "description": "s"},
+                },
+            }
+        }
+    )
+    broker = Broker(catalogue, now_ns=lambda: 123)
+    reader = broker.connect("reader")
+    assert reader.get("Vehicle.VersionMajor") == Datapoint(6, 123)
+    assert reader.get("Vehicle.Speed") is None
+    subscription = reader.subscribe(["Vehicle.VersionMajor"])
+    assert subscription.drain() == [("Vehicle.VersionMajor", Datapoint(6, 123))]
+
+
+def test_actuation_permission_is_checked_before_the_node_type(small_catalogue: Catalogue) -> None:
+    broker = Broker(small_catalogue)
+    reader = broker.connect("reader", Permissions.parse("read"))
+    with pytest.raises(AccessDeniedError):
+        reader.actuate("Vehicle.Speed", 1.0)

@@ -91,8 +91,11 @@ class Broker:
         self.now_ns = now_ns
         self._signals: list[_Signal] = []
         self._by_key: dict[SignalKey, _Signal] = {}
+        start_ns = now_ns()
         for index, spec in enumerate(catalogue.leaves(), start=1):
             signal = _Signal(index, spec)
+            if spec.default is not None:  # a catalogue default is the value until a provider publishes
+                signal.current = _new_datapoint(Datapoint, (spec.default, start_ns))
             self._signals.append(signal)
             self._by_key[spec.path] = signal
             self._by_key[index] = signal
@@ -233,10 +236,10 @@ class Broker:
         staged: list[tuple[_Signal, Any]] = []
         for key, value in requests:
             signal = self._signal(key)
-            if signal.spec.node_type is not NodeType.ACTUATOR:
-                raise NotAnActuatorError(signal.path, signal.spec.node_type.value)
             if not client.permissions.can_actuate(signal.path):
                 raise AccessDeniedError(client.name, "actuate", signal.path)
+            if signal.spec.node_type is not NodeType.ACTUATOR:
+                raise NotAnActuatorError(signal.path, signal.spec.node_type.value)
             checked = signal.check(value)
             if need_provider and signal.actuation_provider is None:
                 raise NoProviderError(signal.path)
