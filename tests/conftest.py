@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
+import grpc
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -25,6 +27,9 @@ T = TypeVar("T")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 VSS_6_0 = SHARED / "vss" / "vss_release_6.0.json"
+TIMEOUT = 5
+"""Seconds a test waits for any one gRPC answer."""
+_END = object()
 
 
 def leaf(datatype: str, node_type: str = "sensor", **fields: Any) -> dict[str, Any]:
@@ -191,3 +196,41 @@ class TokenIssuer:
 @pytest.fixture(scope="session")
 def token_issuer() -> TokenIssuer:
     return TokenIssuer()
+
+
+class Stream:
+    """Reads a gRPC response stream in a thread, so every message is awaited with a timeout."""
+
+    def __init__(self, call: Any) -> None:
+        self.call = call
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        try:
+            for message in self.call:
+                self._queue.put(message)
+        except grpc.RpcError as error:
+            self._queue.put(error)
+        else:
+            self._queue.put(_END)
+
+    def next(self, timeout: float = TIMEOUT) -> Any:
+        item = self._queue.get(timeout=timeout)
+        if isinstance(item, grpc.RpcError):
+            raise item
+        assert item is not _END, "the stream ended"
+        return item
+
+    def error(self, timeout: float = TIMEOUT) -> grpc.RpcError:
+        """The error that ends the stream (messages before it are skipped)."""
+        while True:
+            item = self._queue.get(timeout=timeout)
+            if isinstance(item, grpc.RpcError):
+                return item
+            assert item is not _END, "the stream ended without an error"
+
+    def cancel(self) -> None:
+        self.call.cancel()
+        self._thread.join(timeout=TIMEOUT)

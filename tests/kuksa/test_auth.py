@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import json
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,13 +23,12 @@ from kuksa.val.v1 import val_pb2_grpc as val_v1_grpc
 from kuksa.val.v2 import types_pb2 as types_v2
 from kuksa.val.v2 import val_pb2 as val_v2
 from kuksa.val.v2 import val_pb2_grpc as val_v2_grpc
+from tests.conftest import TIMEOUT, Stream
 
 from sdvkit.kuksa import AuthenticationError, TokenVerifier
 from sdvkit.signals.catalogue import Catalogue
 
-TIMEOUT = 5
 STREAM_DEADLINE = 30
-_END = object()
 
 SPEED = "Vehicle.Speed"
 GEAR = "Vehicle.Gear"
@@ -199,43 +197,6 @@ def test_bad_public_keys(tmp_path: Path, token_issuer: Any) -> None:
 
 
 # -- over gRPC ----------------------------------------------------------------------------------
-
-
-class Stream:
-    """Reads a gRPC response stream in a thread, so every message is awaited with a timeout."""
-
-    def __init__(self, call: Any) -> None:
-        self.call = call
-        self._queue: queue.Queue[Any] = queue.Queue()
-        self._thread = threading.Thread(target=self._read, daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        try:
-            for message in self.call:
-                self._queue.put(message)
-        except grpc.RpcError as error:
-            self._queue.put(error)
-        else:
-            self._queue.put(_END)
-
-    def next(self, timeout: float = TIMEOUT) -> Any:
-        item = self._queue.get(timeout=timeout)
-        if isinstance(item, grpc.RpcError):
-            raise item
-        assert item is not _END, "the stream ended"
-        return item
-
-    def error(self, timeout: float = TIMEOUT) -> Any:
-        while True:
-            item = self._queue.get(timeout=timeout)
-            if isinstance(item, grpc.RpcError):
-                return item
-            assert item is not _END, "the stream ended without an error"
-
-    def cancel(self) -> None:
-        self.call.cancel()
-        self._thread.join(timeout=TIMEOUT)
 
 
 class Provider:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sdvkit.signals.catalogue import NodeType
 from sdvkit.signals.datatypes import DataType
@@ -72,120 +72,50 @@ class SignalRow:
         return node
 
 
+class LeafRules(TypedDict, total=False):
+    """The optional rules of a row, as keyword arguments of :func:`sensor` and friends."""
+
+    unit: str | None
+    min: float | None
+    max: float | None
+    allowed: Iterable[Any] | None
+    default: Any
+    comment: str | None
+    pattern: str | None
+
+
 def _leaf(
-    node_type: NodeType,
-    path: str,
-    datatype: DataType,
-    description: str,
-    *,
-    unit: str | None,
-    min: float | None,
-    max: float | None,
-    allowed: Iterable[Any] | None,
-    default: Any,
-    comment: str | None,
-    pattern: str | None,
+    node_type: NodeType, path: str, datatype: DataType, description: str, rules: LeafRules
 ) -> SignalRow:
+    allowed = rules.get("allowed")
     return SignalRow(
         path=path,
         node_type=node_type,
         datatype=datatype,
         description=description,
-        unit=unit,
-        min=min,
-        max=max,
+        unit=rules.get("unit"),
+        min=rules.get("min"),
+        max=rules.get("max"),
         allowed=tuple(allowed) if allowed is not None else None,
-        default=default,
-        comment=comment,
-        pattern=pattern,
+        default=rules.get("default"),
+        comment=rules.get("comment"),
+        pattern=rules.get("pattern"),
     )
 
 
-def sensor(
-    path: str,
-    datatype: DataType,
-    description: str,
-    *,
-    unit: str | None = None,
-    min: float | None = None,
-    max: float | None = None,
-    allowed: Iterable[Any] | None = None,
-    default: Any = None,
-    comment: str | None = None,
-    pattern: str | None = None,
-) -> SignalRow:
+def sensor(path: str, datatype: DataType, description: str, **rules: Unpack[LeafRules]) -> SignalRow:
     """A value the vehicle measures or computes; providers publish it."""
-    return _leaf(
-        NodeType.SENSOR,
-        path,
-        datatype,
-        description,
-        unit=unit,
-        min=min,
-        max=max,
-        allowed=allowed,
-        default=default,
-        comment=comment,
-        pattern=pattern,
-    )
+    return _leaf(NodeType.SENSOR, path, datatype, description, rules)
 
 
-def actuator(
-    path: str,
-    datatype: DataType,
-    description: str,
-    *,
-    unit: str | None = None,
-    min: float | None = None,
-    max: float | None = None,
-    allowed: Iterable[Any] | None = None,
-    default: Any = None,
-    comment: str | None = None,
-    pattern: str | None = None,
-) -> SignalRow:
+def actuator(path: str, datatype: DataType, description: str, **rules: Unpack[LeafRules]) -> SignalRow:
     """A value clients may ask the vehicle to take; one provider carries it out."""
-    return _leaf(
-        NodeType.ACTUATOR,
-        path,
-        datatype,
-        description,
-        unit=unit,
-        min=min,
-        max=max,
-        allowed=allowed,
-        default=default,
-        comment=comment,
-        pattern=pattern,
-    )
+    return _leaf(NodeType.ACTUATOR, path, datatype, description, rules)
 
 
-def attribute(
-    path: str,
-    datatype: DataType,
-    description: str,
-    *,
-    unit: str | None = None,
-    min: float | None = None,
-    max: float | None = None,
-    allowed: Iterable[Any] | None = None,
-    default: Any = None,
-    comment: str | None = None,
-    pattern: str | None = None,
-) -> SignalRow:
+def attribute(path: str, datatype: DataType, description: str, **rules: Unpack[LeafRules]) -> SignalRow:
     """A fixed property of the vehicle, set once (at start or by configuration)."""
-    return _leaf(
-        NodeType.ATTRIBUTE,
-        path,
-        datatype,
-        description,
-        unit=unit,
-        min=min,
-        max=max,
-        allowed=allowed,
-        default=default,
-        comment=comment,
-        pattern=pattern,
-    )
+    return _leaf(NodeType.ATTRIBUTE, path, datatype, description, rules)
 
 
 def for_each(
