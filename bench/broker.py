@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from multiprocessing.context import SpawnProcess
 from typing import Any
 
 import grpc
@@ -243,13 +244,13 @@ def run_provider(
         watcher.join(timeout=5)
 
 
-def start_process(target: Any, *args: Any) -> multiprocessing.Process:
+def start_process(target: Any, *args: Any) -> SpawnProcess:
     process = multiprocessing.get_context("spawn").Process(target=target, args=args, daemon=True)
     process.start()
     return process
 
 
-def with_server(server_target: Any, *extra: Any) -> tuple[multiprocessing.Process, str, Any]:
+def with_server(server_target: Any, *extra: Any) -> tuple[SpawnProcess, str, Any]:
     context = multiprocessing.get_context("spawn")
     port_queue = context.Queue()
     stop_event = context.Event()
@@ -311,6 +312,29 @@ def subscribe_and_count(
     return received, last - first, samples
 
 
+def one_way_reference(
+    batches: int, batch_size: int, *, paced_every_s: float | None, latencies: bool
+) -> tuple[int, dict[str, Any]]:
+    """The same provider messages, carried one way by grpcio to a counting server (no broker).
+
+    Returns the number of datapoints counted and the server's report: ``elapsed_s`` and,
+    with ``latencies``, ``latencies_ns``.
+    """
+    server, target, stop = with_server(run_counting_server, latencies)
+    try:
+        with grpc.insecure_channel(target) as channel:
+            stub = val_pb2_grpc.VALStub(channel)  # type: ignore[no-untyped-call]
+            for response in stub.OpenProviderStream(
+                provider_requests(batches, batch_size, paced_every_s=paced_every_s, claim=False)
+            ):
+                report = response.publish_values_response
+                return report.request_id, json.loads(report.status[0].message)
+    finally:
+        stop.set()
+        server.join(timeout=10)
+    raise RuntimeError("the counting server sent no report")
+
+
 def end_to_end(
     batches: int, batch_size: int, *, paced_every_s: float | None, latencies: bool
 ) -> tuple[int, float, list[int]]:
@@ -343,20 +367,7 @@ def bench_grpc_throughput(batches: int, batch_size: int, paced_rate_per_s: int) 
         batches, batch_size, paced_every_s=batch_size / paced_rate_per_s, latencies=False
     )
 
-    reference_server, reference_target, reference_stop = with_server(run_counting_server, False)
-    try:
-        with grpc.insecure_channel(reference_target) as channel:
-            stub = val_pb2_grpc.VALStub(channel)  # type: ignore[no-untyped-call]
-            for response in stub.OpenProviderStream(
-                provider_requests(batches, batch_size, paced_every_s=None, claim=False)
-            ):
-                counted = response.publish_values_response.request_id
-                reference_elapsed = json.loads(response.publish_values_response.status[0].message)[
-                    "elapsed_s"
-                ]
-    finally:
-        reference_stop.set()
-        reference_server.join(timeout=10)
+    counted, reference = one_way_reference(batches, batch_size, paced_every_s=None, latencies=False)
     return {
         "grpc_updates_per_s": received / elapsed_s,
         "grpc_updates_received": received,
@@ -364,7 +375,7 @@ def bench_grpc_throughput(batches: int, batch_size: int, paced_rate_per_s: int) 
         "grpc_paced_offered_updates_per_s": paced_rate_per_s,
         "grpc_paced_updates_per_s": paced_received / paced_elapsed_s,
         "grpc_paced_updates_received": paced_received,
-        "grpc_reference_one_way_datapoints_per_s": counted / reference_elapsed,
+        "grpc_reference_one_way_datapoints_per_s": counted / reference["elapsed_s"],
         "grpc_batch_size": batch_size,
     }
 
@@ -379,19 +390,8 @@ def bench_latency(duration_s: float, rate_per_s: int = 10_000, batch_size: int =
     batches = int(duration_s / every_s)
     received, elapsed_s, samples = end_to_end(batches, batch_size, paced_every_s=every_s, latencies=True)
 
-    reference_server, reference_target, reference_stop = with_server(run_counting_server, True)
-    try:
-        with grpc.insecure_channel(reference_target) as channel:
-            stub = val_pb2_grpc.VALStub(channel)  # type: ignore[no-untyped-call]
-            for response in stub.OpenProviderStream(
-                provider_requests(batches, batch_size, paced_every_s=every_s, claim=False)
-            ):
-                reference_samples = json.loads(response.publish_values_response.status[0].message)[
-                    "latencies_ns"
-                ]
-    finally:
-        reference_stop.set()
-        reference_server.join(timeout=10)
+    _, reference = one_way_reference(batches, batch_size, paced_every_s=every_s, latencies=True)
+    reference_samples: list[int] = reference["latencies_ns"]
     return {
         "latency_rate_updates_per_s": received / elapsed_s if elapsed_s else 0.0,
         "latency_p50_ms": percentile(samples, 0.50),
