@@ -353,10 +353,16 @@ def end_to_end(
         provider = start_process(run_provider, target, batches, batch_size, paced_every_s, latencies)
         thread.join(timeout=300)
         provider.join(timeout=30)
+        if "value" not in result:
+            raise RuntimeError("the subscriber did not finish")
         received, elapsed_s, samples = result["value"]
     finally:
         stop.set()
         server.join(timeout=10)
+    if received < 2 or elapsed_s <= 0:
+        raise RuntimeError(
+            f"the subscriber received {received} updates: the broker delivered nothing to time"
+        )
     return received, elapsed_s, samples
 
 
@@ -393,7 +399,7 @@ def bench_latency(duration_s: float, rate_per_s: int = 10_000, batch_size: int =
     _, reference = one_way_reference(batches, batch_size, paced_every_s=every_s, latencies=True)
     reference_samples: list[int] = reference["latencies_ns"]
     return {
-        "latency_rate_updates_per_s": received / elapsed_s if elapsed_s else 0.0,
+        "latency_rate_updates_per_s": received / elapsed_s,
         "latency_p50_ms": percentile(samples, 0.50),
         "latency_p99_ms": percentile(samples, 0.99),
         "latency_max_ms": max(samples) / 1e6,
