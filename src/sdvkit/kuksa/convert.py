@@ -87,11 +87,6 @@ def datapoint_v2(spec: NodeSpec, datapoint: Datapoint | None) -> types_v2.Datapo
     return message
 
 
-def fill_datapoint_v2(message: types_v2.Datapoint, datatype: DataType, datapoint: Datapoint) -> None:
-    write_value(message.value, datatype, datapoint.value)
-    set_timestamp(message.timestamp, datapoint.timestamp_ns)
-
-
 def value_v2(datatype: DataType, value: Any) -> types_v2.Value:
     message = types_v2.Value()
     write_value(message, datatype, value)

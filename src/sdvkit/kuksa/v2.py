@@ -322,7 +322,6 @@ class ProviderSession:
         self.client = client
         self.outbox: asyncio.Queue[val_v2.OpenProviderStreamResponse | None] = asyncio.Queue()
         self.failure: Exception | None = None
-        self.actuation_errors: list[types_v2.Error] = []
 
     def end(self) -> None:
         """End the stream (server shutdown)."""
@@ -355,27 +354,18 @@ class ProviderSession:
             self.outbox.put_nowait(
                 val_v2.OpenProviderStreamResponse(provide_signal_response=val_v2.ProvideSignalResponse())
             )
-        elif kind == "batch_actuate_stream_response":
-            response = request.batch_actuate_stream_response
-            if response.HasField("error") and response.error.code not in (
-                types_v2.ERROR_CODE_UNSPECIFIED,
-                types_v2.ERROR_CODE_OK,
-            ):
-                self.actuation_errors.append(response.error)
         elif kind is None:
             raise RequestError("an OpenProviderStreamRequest without an action")
-        # update_filter_response, get_provider_value_response and provider_error_indication
-        # answer requests this broker never sends; they are accepted and need no reply.
+        # batch_actuate_stream_response acknowledges an actuation whose Actuate call has already
+        # returned, so there is no caller left to tell. update_filter_response,
+        # get_provider_value_response and provider_error_indication answer requests this broker
+        # never sends. All are accepted and need no reply.
 
     def publish(self, request: val_v2.PublishValuesRequest) -> None:
         triples = []
         try:
             for signal_id, datapoint in request.data_points.items():
-                stamp = (
-                    datapoint.timestamp.seconds * 1_000_000_000 + datapoint.timestamp.nanos
-                    if datapoint.HasField("timestamp")
-                    else None
-                )
+                stamp = timestamp_ns_of(datapoint.timestamp) if datapoint.HasField("timestamp") else None
                 triples.append((signal_id, read_value(datapoint.value, "typed_value"), stamp))
             self.client.publish_datapoints(triples)
         except NotClaimedError:

@@ -99,15 +99,12 @@ class Broker:
             self._signals.append(signal)
             self._by_key[spec.path] = signal
             self._by_key[index] = signal
-        self._clients: list[BrokerClient] = []
 
     def connect(
         self, name: str, permissions: Permissions = ALLOW_ALL, *, strict_claims: bool = False
     ) -> BrokerClient:
         """A client handle. ``strict_claims``: the client may publish only what it claimed."""
-        client = BrokerClient(self, name, permissions, strict_claims=strict_claims)
-        self._clients.append(client)
-        return client
+        return BrokerClient(self, name, permissions, strict_claims=strict_claims)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -155,38 +152,36 @@ class Broker:
         updates: Iterable[tuple[SignalKey, Any]],
         timestamp_ns: int | None,
     ) -> int:
+        stamp = self.now_ns() if timestamp_ns is None else timestamp_ns
         by_key = self._by_key
-        staged: list[tuple[_Signal, Any]] = []
+        staged: list[tuple[_Signal, Any, int]] = []
         stage = staged.append
-        for key, value in updates:
+        for key, value in updates:  # the hot path: kept apart from _publish_datapoints for speed
             signal = by_key.get(key)
             if signal is None:
                 raise UnknownSignalError(key)
             if signal.provider is not client:
                 self._check_unclaimed_publish(client, signal)
-            stage((signal, signal.check(value)))
-        self._apply(staged, self.now_ns() if timestamp_ns is None else timestamp_ns)
+            stage((signal, signal.check(value), stamp))
+        self._apply(staged)
         return len(staged)
 
     def _publish_datapoints(
         self, client: BrokerClient, updates: Iterable[tuple[SignalKey, Any, int | None]]
     ) -> int:
-        """Publish values that carry their own timestamps (None: the broker's clock)."""
+        """Check every update, then apply them all (None as a timestamp: the broker's clock)."""
         by_key = self._by_key
         now = self.now_ns()
         staged: list[tuple[_Signal, Any, int]] = []
+        stage = staged.append
         for key, value, timestamp_ns in updates:
             signal = by_key.get(key)
             if signal is None:
                 raise UnknownSignalError(key)
             if signal.provider is not client:
                 self._check_unclaimed_publish(client, signal)
-            staged.append((signal, signal.check(value), now if timestamp_ns is None else timestamp_ns))
-        per_subscriber: dict[Subscription, list[Update]] = {}
-        for signal, value, stamp in staged:
-            self._store(signal, value, stamp, per_subscriber)
-        for subscription, items in per_subscriber.items():
-            subscription._push_many(items)
+            stage((signal, signal.check(value), now if timestamp_ns is None else timestamp_ns))
+        self._apply(staged)
         return len(staged)
 
     def _check_unclaimed_publish(self, client: BrokerClient, signal: _Signal) -> None:
@@ -200,10 +195,15 @@ class Broker:
         if client.strict_claims:
             raise NotClaimedError(signal.path, client.name)
 
-    def _apply(self, staged: list[tuple[_Signal, Any]], timestamp_ns: int) -> None:
+    @staticmethod
+    def _apply(staged: list[tuple[_Signal, Any, int]]) -> None:
+        """Make checked values current and deliver them: one batch per subscription, in order.
+
+        The datapoints are made here, not while checking, which keeps the hot path fast.
+        """
         per_subscriber: dict[Subscription, list[Update]] = {}
         get = per_subscriber.get
-        for signal, value in staged:
+        for signal, value, timestamp_ns in staged:
             datapoint = _new_datapoint(Datapoint, (value, timestamp_ns))
             signal.current = datapoint
             for subscription in signal.subscribers:
@@ -213,18 +213,6 @@ class Broker:
                 items.append((signal.path, datapoint))
         for subscription, items in per_subscriber.items():
             subscription._push_many(items)
-
-    def _store(
-        self,
-        signal: _Signal,
-        value: Any,
-        timestamp_ns: int,
-        per_subscriber: dict[Subscription, list[Update]],
-    ) -> None:
-        datapoint = _new_datapoint(Datapoint, (value, timestamp_ns))
-        signal.current = datapoint
-        for subscription in signal.subscribers:
-            per_subscriber.setdefault(subscription, []).append((signal.path, datapoint))
 
     def _stage_actuation(
         self,
@@ -329,8 +317,6 @@ class Broker:
             if signal.actuation_provider is client:
                 signal.actuation_provider = None
                 signal.actuation_handler = None
-        if client in self._clients:
-            self._clients.remove(client)
 
 
 class BrokerClient:
