@@ -1,0 +1,1 @@
+"""Energy: drive-cycle runs (``sdvkit energy``) and the range-prediction app."""
