@@ -32,6 +32,8 @@ METRES_PER_MILE = 1609.344
 SPEED = "Vehicle.Speed"
 ACCELERATION_REQUEST = "Vehicle.Sdvkit.MotionControl.Longitudinal.AccelerationRequest"
 LONGITUDINAL_SOURCE = "Vehicle.Sdvkit.MotionControl.Longitudinal.Source"
+DRIVER_STEP_S = 0.02
+"""The cycle driver acts at 50 Hz, the rate the plant publishes ``Vehicle.Speed``."""
 TRACE_TOLERANCE_KMH = 3.2
 """How far the achieved speed may stray from the trace (2 mph, the EPA's drive-trace tolerance)."""
 
@@ -132,7 +134,8 @@ def run_cycle(
     model = VehicleModel(params, step_s=step_s, initial_soc=initial_soc, ambient_c=ambient_c)
     model.grade = cycle.grade_at(0.0)
     plant = runner.add(VehiclePlant(model))
-    driver = runner.add(CycleDriverApp(cycle, step_s=step_s))
+    # The driver samples Vehicle.Speed at the rate the plant publishes it, 50 Hz.
+    driver = runner.add(CycleDriverApp(cycle, step_s=max(step_s, DRIVER_STEP_S)))
     runner.start()
     start_soc = model.battery.soc
     duration_s = cycle.duration_s

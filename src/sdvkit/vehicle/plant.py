@@ -305,6 +305,7 @@ class VehiclePlant(VehicleApp):
         self._published = published
         self._schedule: list[tuple[int, list[PublishedSignal]]] = []
         self._tick = 0
+        self._echo: dict[str, Any] = {}
         self._charging_requested = False
         self._longitudinal_source = "NONE"
         self._acceleration_request = 0.0
@@ -363,7 +364,8 @@ class VehiclePlant(VehicleApp):
 
     def _publish_due(self, *, force: bool) -> None:
         tick = self._tick
-        values: dict[str, Any] = {}
+        values = self._echo
+        self._echo = {}
         for every, signals in self._schedule:
             if force or tick % every == 0:
                 for signal in signals:
@@ -390,8 +392,9 @@ class VehiclePlant(VehicleApp):
     """Which charger ``StartStopCharging = START`` connects: AC by default."""
 
     def _on_actuation(self, requests: list[tuple[str, Any]]) -> None:
+        """Take the requests; their values are reported with the next step's publish."""
         controls = self.model.controls
-        echoed: dict[str, Any] = {}
+        echoed = self._echo
         for path, value in requests:
             if path == f"{_DRIVER}.AcceleratorPedal":
                 controls.accelerator_pedal_pct = float(value)
@@ -420,4 +423,3 @@ class VehiclePlant(VehicleApp):
             elif path == CHARGE_LIMIT:
                 self.model.charge_target_soc = int(value) / 100.0
             echoed[path] = value
-        self.publish(echoed)
