@@ -126,4 +126,4 @@ def test_impossible_parameter_in_a_vehicle_file(tmp_path: Path, capsys: pytest.C
     status, _, err = run(capsys, "--vehicle", str(path), "--cycle", str(short_cycle(tmp_path)))
     assert status == 2
     assert "bolt.yaml" in err
-    assert "road_load.drag_coefficient = -0.309" in err
+    assert "field chassis.drag_coef = -0.309 must be above zero" in err

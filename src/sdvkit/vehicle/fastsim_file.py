@@ -83,7 +83,31 @@ def load_fastsim_vehicle(path: Path | str) -> VehicleParams:
     try:
         return _vehicle_from_document(path, document)
     except ParameterError as error:
-        raise VehicleFileError(path, f"impossible value: {error}") from error
+        field = _FASTSIM_FIELD_OF.get(error.name)
+        where = f"field {field}: " if field else ""
+        raise VehicleFileError(path, f"impossible value: {where}{error}") from error
+
+
+_FASTSIM_FIELD_OF = {
+    "road_load.mass_kg": "mass_kilograms",
+    "road_load.drag_coefficient": "chassis.drag_coef",
+    "road_load.frontal_area_m2": "chassis.frontal_area_square_meters",
+    "road_load.rolling_resistance_coefficient": "chassis.wheel_rr_coef",
+    "road_load.wheel_radius_m": "chassis.wheel_radius_meters",
+    "road_load.wheel_inertia_kg_m2": "chassis.wheel_inertia_kilogram_square_meters",
+    "road_load.wheel_count": "chassis.num_wheels",
+    "powertrain.motor_max_power_w": "pt_type.BEV.em.pwr_out_max_watts",
+    "powertrain.motor_max_regen_power_w": "pt_type.BEV.em.pwr_out_max_watts",
+    "powertrain.transmission_efficiency": "pt_type.BEV.transmission.eff_interp",
+    "powertrain.motoring_efficiency": "pt_type.BEV.em.eff_interp_achieved",
+    "powertrain.generating_efficiency": "pt_type.BEV.em.eff_interp_achieved",
+    "min_soc": "pt_type.BEV.res.min_soc",
+    "max_soc": "pt_type.BEV.res.max_soc",
+    "lateral.wheelbase_m": "chassis.wheel_base_meters",
+    "lateral.cg_to_front_axle_m": "chassis.drive_axle_weight_frac",
+    "climate.base_auxiliary_power_w": "pwr_aux_base_watts",
+}
+"""sdvkit parameter → the FASTSim field it comes from, so an error names the file's field."""
 
 
 class _Fields:
@@ -107,12 +131,20 @@ class _Fields:
         except VehicleFileError:
             return None
 
-    def number(self, dotted: str, value: Any = None) -> float:
+    def number(self, dotted: str, value: Any = None, *, positive: bool = False) -> float:
         if value is None:
             value = self.node(dotted)
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise VehicleFileError(self.path, f"field {dotted} = {value!r} is not a finite number")
+        if positive and value <= 0:
+            raise VehicleFileError(self.path, f"impossible value: field {dotted} = {value!r} must be above zero")
         return float(value)
+
+    def count(self, dotted: str) -> int:
+        value = self.number(dotted, positive=True)
+        if value != int(value):
+            raise VehicleFileError(self.path, f"field {dotted} = {value!r} must be a whole number")
+        return int(value)
 
 
 def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehicleParams:
@@ -130,14 +162,14 @@ def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehiclePa
     source = f"FASTSim file {path.name}"
     road_load = RoadLoadParams(
         mass_kg=mass_kg,
-        drag_coefficient=fields.number("chassis.drag_coef"),
-        frontal_area_m2=fields.number("chassis.frontal_area_square_meters"),
+        drag_coefficient=fields.number("chassis.drag_coef", positive=True),
+        frontal_area_m2=fields.number("chassis.frontal_area_square_meters", positive=True),
         rolling_resistance_coefficient=fields.number("chassis.wheel_rr_coef"),
-        wheel_radius_m=fields.number("chassis.wheel_radius_meters"),
+        wheel_radius_m=fields.number("chassis.wheel_radius_meters", positive=True),
         wheel_inertia_kg_m2=fields.number("chassis.wheel_inertia_kilogram_square_meters"),
-        wheel_count=int(fields.number("chassis.num_wheels")),
+        wheel_count=fields.count("chassis.num_wheels"),
     )
-    motor_power_w = fields.number("pt_type.BEV.em.pwr_out_max_watts")
+    motor_power_w = fields.number("pt_type.BEV.em.pwr_out_max_watts", positive=True)
     motoring = _efficiency_map(fields)
     transmission = fields.node("pt_type.BEV.transmission.eff_interp")
     if isinstance(transmission, Mapping) and "Constant" in transmission:
@@ -161,8 +193,8 @@ def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehiclePa
         regen_fade_speed_mps=0.0,
     )
 
-    energy_j = fields.number("pt_type.BEV.res.energy_capacity_joules")
-    battery_power_w = fields.number("pt_type.BEV.res.pwr_out_max_watts")
+    energy_j = fields.number("pt_type.BEV.res.energy_capacity_joules", positive=True)
+    battery_power_w = fields.number("pt_type.BEV.res.pwr_out_max_watts", positive=True)
     battery = BatteryParams.for_pack(
         energy_kwh=energy_j / 3.6e6,
         nominal_voltage_v=_NOMINAL_PACK_VOLTAGE_V,
@@ -172,7 +204,7 @@ def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehiclePa
         max_charge_power_w=battery_power_w,
     )
 
-    wheelbase_m = fields.number("chassis.wheel_base_meters")
+    wheelbase_m = fields.number("chassis.wheel_base_meters", positive=True)
     drive_type = str(fields.optional("chassis.drive_type") or "FWD")
     front_axle_fraction = drive_axle_fraction if drive_type == "FWD" else 1 - drive_axle_fraction
     lateral = LateralParams(
@@ -219,7 +251,7 @@ def _mass(fields: _Fields) -> float:
     for dotted in ("mass_kilograms", "chassis.mass_kilograms"):
         value = fields.optional(dotted)
         if value is not None:
-            return fields.number(dotted, value)
+            return fields.number(dotted, value, positive=True)
     glider = fields.optional("chassis.glider_mass_kilograms")
     if glider is None:
         raise VehicleFileError(

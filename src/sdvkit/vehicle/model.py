@@ -243,6 +243,12 @@ class VehicleModel:
             new_speed = speed + net_n / mass * dt
             if new_speed * speed < 0.0 and drive_n * direction_of_motion <= 0.0:
                 new_speed = 0.0
+            elif brakes.hydraulic_decel_mps2 > brakes.decel_mps2:
+                # The brakes could take more than this step's speed: if they also hold against the
+                # grade the car stops here, instead of creeping at (grade − rolling)·dt for ever.
+                holding_n = brakes.hydraulic_decel_mps2 * mass + params.rolling_force_n(self.grade)
+                if abs(drive_n - grade_n) <= holding_n:
+                    new_speed = 0.0
         else:
             holding_n = brakes.hydraulic_decel_mps2 * mass + params.rolling_force_n(self.grade)
             free_n = drive_n - grade_n
