@@ -137,7 +137,9 @@ class _Fields:
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise VehicleFileError(self.path, f"field {dotted} = {value!r} is not a finite number")
         if positive and value <= 0:
-            raise VehicleFileError(self.path, f"impossible value: field {dotted} = {value!r} must be above zero")
+            raise VehicleFileError(
+                self.path, f"impossible value: field {dotted} = {value!r} must be above zero"
+            )
         return float(value)
 
     def count(self, dotted: str) -> int:
