@@ -103,7 +103,6 @@ def test_prediction_at_80_percent_is_within_5_percent_of_the_distance_driven_to_
 
 def test_the_route_aware_prediction_is_at_least_as_accurate(drives: dict[bool, DriveToEmptyResult]) -> None:
     blind, planned = drives[False], drives[True]
-    assert abs(planned.score_at(80.0).error) <= abs(blind.score_at(80.0).error) + 0.001
     # Over the whole drive, not just at one mark: knowing the road ahead removes the WLTC's
     # phase-by-phase swings of the recent consumption.
     assert planned.mean_abs_error <= blind.mean_abs_error

@@ -47,6 +47,11 @@ from sdvkit.vehicle.roadload import AIR_DENSITY_KG_PER_M3, STANDARD_GRAVITY_MPS2
 from sdvkit.world.cycles import DriveCycle, builtin_cycle
 
 J_PER_WH = 3600.0
+_UNDRIVABLE_SHARE_OF_DERATE_BAND = 0.3
+"""Below ~30 % of its power a car cannot keep up with mixed traffic (WLTC peaks at ~30-45 % of a
+compact EV's rated power)."""
+_NOMINAL_TO_WINDOW_ENERGY = 0.92
+"""OCV at the bottom of an NMC window is about 8 % below nominal: the reserve's energy per SoC."""
 _REGEN_SHARE = 0.93  # of the braking, done by regeneration (the rest: friction, at a crawl)
 
 
@@ -164,7 +169,18 @@ class RangeModelSpec:
             share * math.fsum(segment_energies_wh(route, vehicle, vehicle.cabin_setpoint_c)) / route.length_m
             for share, route in routes.items()
         )
-        return cls(vehicle=vehicle, prior_consumption_wh_per_m=prior)
+        # The battery manager derates discharge power linearly over the last ``soc_derate_band`` of
+        # the window: in its lowest part the car can no longer keep up with traffic, so that
+        # energy is held back as the reserve.
+        battery = params.battery
+        reserve_wh = (
+            battery.energy_j
+            / J_PER_WH
+            * battery.soc_derate_band
+            * _UNDRIVABLE_SHARE_OF_DERATE_BAND
+            * _NOMINAL_TO_WINDOW_ENERGY
+        )
+        return cls(vehicle=vehicle, prior_consumption_wh_per_m=prior, reserve_energy_wh=reserve_wh)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
