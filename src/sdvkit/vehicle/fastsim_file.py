@@ -105,6 +105,7 @@ _FASTSIM_FIELD_OF = {
     "max_soc": "pt_type.BEV.res.max_soc",
     "lateral.wheelbase_m": "chassis.wheel_base_meters",
     "lateral.cg_to_front_axle_m": "chassis.drive_axle_weight_frac",
+    "powertrain.drive_axle_load_share": "chassis.drive_axle_weight_frac",
     "climate.base_auxiliary_power_w": "pwr_aux_base_watts",
 }
 """sdvkit parameter → the FASTSim field it comes from, so an error names the file's field."""
@@ -193,6 +194,7 @@ def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehiclePa
         motoring_efficiency=motoring,
         generating_efficiency=LookupTable.constant("powertrain.generating_efficiency", motoring.y[0]),
         regen_fade_speed_mps=0.0,
+        drive_axle_load_share=drive_axle_fraction,
     )
 
     energy_j = fields.number("pt_type.BEV.res.energy_capacity_joules", positive=True)
@@ -230,6 +232,7 @@ def _vehicle_from_document(path: Path, document: Mapping[str, Any]) -> VehiclePa
         "powertrain.regen_fade_speed_mps": "FASTSim regenerates down to standstill",
         "powertrain.motor_max_torque_nm": f"{source}: traction limit wheel_fric_coef x drive-axle load",
         "powertrain.gear_ratio": "sdvkit assumption: 180 km/h at 12,000 rpm",
+        "powertrain.drive_axle_load_share": f"{source}: drive_axle_weight_frac",
         "battery.min_soc": source,
         "battery.max_soc": source,
         "battery.max_discharge_power_w": source,

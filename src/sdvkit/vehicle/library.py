@@ -67,6 +67,7 @@ def _chevrolet_bolt_2020() -> VehicleParams:
             transmission_efficiency=0.98,
             motoring_efficiency=_motor_map(_PMSM_MAP),
             generating_efficiency=_generating_map(_PMSM_MAP),
+            drive_axle_load_share=0.59,
         ),
         battery=BatteryParams.for_pack(
             energy_kwh=66.0,
@@ -93,6 +94,7 @@ def _chevrolet_bolt_2020() -> VehicleParams:
             "powertrain.motor_max_regen_power_w": "typical: ~70 kW (0.3 g one-pedal regen at speed)",
             "powertrain.motoring_efficiency": fastsim,
             "powertrain.generating_efficiency": f"{fastsim} (same map as motoring)",
+            "powertrain.drive_axle_load_share": f"{fastsim}: drive_axle_weight_frac",
             "powertrain.transmission_efficiency": fastsim,
             "battery.capacity_ah": f"{gm}: 66 kWh pack",
             "battery.max_discharge_power_w": f"{fastsim}: 165 kW",
@@ -127,6 +129,7 @@ def _nissan_leaf_2016() -> VehicleParams:
             transmission_efficiency=0.98,
             motoring_efficiency=_motor_map(_PMSM_MAP),
             generating_efficiency=_generating_map(_PMSM_MAP),
+            drive_axle_load_share=0.59,
         ),
         battery=BatteryParams.for_pack(
             energy_kwh=30.0,
@@ -150,6 +153,7 @@ def _nissan_leaf_2016() -> VehicleParams:
             "powertrain.gear_ratio": f"{nissan}: reduction 8.19:1",
             "powertrain.motor_max_speed_rpm": "derived: 144 km/h top speed through 8.19:1",
             "powertrain.motor_max_regen_power_w": "typical for an 80 kW drive unit",
+            "powertrain.drive_axle_load_share": f"{fastsim}: drive_axle_weight_frac",
             "powertrain.motoring_efficiency": _fastsim("2020 Chevrolet Bolt EV thrml.yaml"),
             "battery.capacity_ah": f"{nissan}: 30 kWh pack",
             "battery.min_soc": fastsim,
@@ -183,6 +187,7 @@ def _tesla_model3_rwd_2022() -> VehicleParams:
             transmission_efficiency=0.97,
             motoring_efficiency=_motor_map(_PMSM_MAP),
             generating_efficiency=_generating_map(_PMSM_MAP),
+            drive_axle_load_share=0.53,
         ),
         battery=BatteryParams.for_pack(
             energy_kwh=54.0,
@@ -207,6 +212,7 @@ def _tesla_model3_rwd_2022() -> VehicleParams:
             "powertrain.gear_ratio": f"{tesla}: gear ratio 9.04:1",
             "powertrain.motor_max_speed_rpm": "derived: 225 km/h top speed through 9.04:1",
             "powertrain.motor_max_regen_power_w": "typical: ~75 kW regen on a 60 kWh pack",
+            "powertrain.drive_axle_load_share": "estimate: rear-wheel drive, ~47/53 front/rear weight",
             "powertrain.motoring_efficiency": _fastsim("2020 Chevrolet Bolt EV thrml.yaml"),
             "battery.min_soc": fastsim,
             "battery.max_soc": fastsim,
@@ -239,6 +245,7 @@ def _renault_zoe_2022() -> VehicleParams:
             transmission_efficiency=0.92,
             motoring_efficiency=_motor_map(_PMSM_MAP),
             generating_efficiency=_generating_map(_PMSM_MAP),
+            drive_axle_load_share=0.61,
         ),
         battery=BatteryParams.for_pack(
             energy_kwh=54.7,
@@ -263,6 +270,7 @@ def _renault_zoe_2022() -> VehicleParams:
             "powertrain.gear_ratio": "typical single-speed reduction for the R135 motor",
             "powertrain.motor_max_speed_rpm": "derived: 140 km/h top speed",
             "powertrain.motor_max_regen_power_w": "typical for a 100 kW drive unit",
+            "powertrain.drive_axle_load_share": f"{fastsim}: drive_axle_weight_frac",
             "powertrain.transmission_efficiency": fastsim,
             "powertrain.motoring_efficiency": _fastsim("2020 Chevrolet Bolt EV thrml.yaml"),
             "battery.capacity_ah": f"{fastsim}: 54.7 kWh gross (Renault: 52 kWh usable)",

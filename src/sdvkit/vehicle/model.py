@@ -25,6 +25,8 @@ from sdvkit.vehicle.powertrain import DRIVE_MODE_LIMITS, DriveMode, Powertrain
 from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2
 
 _STANDSTILL_MPS = 1e-3
+TRACTION_CONTROL_EFFICIENCY = 0.95
+"""Share of the driven tyres' peak grip traction control lets the motor use (as ABS does braking)."""
 
 
 class Gear(Enum):
@@ -67,6 +69,7 @@ class VehicleModel:
     """One simulated vehicle and its surroundings' effect on it (road µ, grade, ambient temperature)."""
 
     __slots__ = (
+        "_drive_axle_load_share",
         "_drive_mode",
         "_effective_mass_kg",
         "_normal_load_grade",
@@ -136,6 +139,7 @@ class VehicleModel:
         self.grade = 0.0
         self._normal_load_grade = 0.0
         self._normal_load_n = params.road_load.mass_kg * STANDARD_GRAVITY_MPS2
+        self._drive_axle_load_share = params.powertrain.drive_axle_load_share
         self.time_s = 0.0
         self.speed_mps = speed_mps
         self.acceleration_mps2 = 0.0
@@ -177,7 +181,7 @@ class VehicleModel:
             self._pedal_exponent = DRIVE_MODE_LIMITS[controls.drive_mode].pedal_exponent
         auxiliary_w = self.climate.step(dt, self.ambient_c)
         if self.charger is not None and controls.gear is Gear.PARK and self.speed_mps == 0.0:
-            self._charge(dt, auxiliary_w)
+            self._charge(dt, self.charger)
             self._advance_lateral(dt, 0.0)
             self.time_s += dt
             return
@@ -211,6 +215,9 @@ class VehicleModel:
         drives = gear is Gear.DRIVE or gear is Gear.REVERSE
         battery_limit_w = max(0.0, battery.max_discharge_power_w() - auxiliary_w)
         max_drive_n = powertrain.max_drive_force_n(abs(speed), battery_limit_w) if drives else 0.0
+        # Traction control: the driven axle cannot push harder than its tyres grip.
+        traction_n = TRACTION_CONTROL_EFFICIENCY * mu * self._normal_load_n * self._drive_axle_load_share
+        max_drive_n = min(max_drive_n, traction_n)
         brake_demand_mps2 = self.params.brakes.pedal_to_decel_mps2(controls.brake_pedal_pct)
         request = controls.acceleration_request_mps2
         if request is not None and gear is Gear.DRIVE:
@@ -266,8 +273,9 @@ class VehicleModel:
         motor_wheel_n = drive_n - (direction_of_motion * regen_n if moving else 0.0)
         wheel_power_w = motor_wheel_n * distance_m / dt
         electrical_w, motor_loss_w, gear_loss_w = powertrain.electrical_power_w(wheel_power_w)
-        delivered_w = battery.step(electrical_w + auxiliary_w, dt, self.ambient_c)
-        del delivered_w  # the drive force was limited to what the battery could give beforehand
+        # The drive and regen forces were limited to what the battery can give and take, so the
+        # battery delivers what is asked.
+        battery.step(electrical_w + auxiliary_w, dt, self.ambient_c)
         ledger = self.ledger
         if wheel_power_w >= 0.0:
             ledger.traction_wheel_j += wheel_power_w * dt
@@ -300,19 +308,17 @@ class VehicleModel:
         request_rad = math.radians(wheel_deg) / steering.steering_ratio
         self.lateral.step(dt, speed_mps, request_rad, self.road_friction)
 
-    def _charge(self, dt: float, auxiliary_w: float) -> None:
+    def _charge(self, dt: float, charger: ChargerKind) -> None:
+        """Charge in park; the auxiliaries run from the charger while plugged in."""
         battery = self.battery
-        assert self.charger is not None
-        drawn_w = battery.charge_step(self.charger, dt, self.ambient_c, self.charge_target_soc)
+        drawn_w = battery.charge_step(charger, dt, self.ambient_c, self.charge_target_soc)
         self.charging_power_w = drawn_w
-        # The auxiliaries run from the charger while plugged in.
         self.ledger.charged_j += drawn_w * dt
         self.ledger.battery_in_j = battery.energy_in_j
         self.ledger.battery_out_j = battery.energy_out_j
         self.ledger.battery_loss_j = battery.loss_j
         self.motor_electrical_power_w = 0.0
         self.acceleration_mps2 = 0.0
-        del auxiliary_w
 
     # -- the surroundings ----------------------------------------------------------------------
 

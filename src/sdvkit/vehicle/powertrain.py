@@ -66,6 +66,9 @@ class PowertrainParams:
     """Motor efficiency over |mechanical power| / rated power, when regenerating."""
     regen_fade_speed_mps: float = 1.5
     """Below this speed regenerative braking fades linearly to zero (friction brakes take over)."""
+    drive_axle_load_share: float = 0.6
+    """Share of the vehicle's weight on the driven axle: what its tyres can push with (µ times it).
+    A front-driven car carries about 60 % on the front axle."""
 
     def __post_init__(self) -> None:
         for name in ("motor_max_power_w", "motor_max_torque_nm", "gear_ratio", "motor_max_speed_rpm"):
@@ -82,6 +85,10 @@ class PowertrainParams:
             )
         self.motoring_efficiency.check_range(0.05, 1.0, "must be an efficiency in [0.05, 1]")
         self.generating_efficiency.check_range(0.05, 1.0, "must be an efficiency in [0.05, 1]")
+        if not 0.2 <= self.drive_axle_load_share <= 1.0:
+            raise ParameterError(
+                "powertrain.drive_axle_load_share", self.drive_axle_load_share, "must be in [0.2, 1]"
+            )
         if not (math.isfinite(self.regen_fade_speed_mps) and self.regen_fade_speed_mps >= 0):
             raise ParameterError(
                 "powertrain.regen_fade_speed_mps", self.regen_fade_speed_mps, "must be zero or above"
