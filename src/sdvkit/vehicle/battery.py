@@ -20,6 +20,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from sdvkit.vehicle.charging import ChargerKind, charge_curve_w, charge_time_s
+from sdvkit.vehicle.checks import in_range, number, positive
 from sdvkit.vehicle.errors import ParameterError
 
 __all__ = [
@@ -50,33 +51,10 @@ INR21700-P42A): a steep knee below 10 %, a gentle slope through mid-range, a ste
 """
 
 
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(name, value, "must be a number")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ParameterError(name, value, "must be finite")
-    return number
-
-
-def _positive(name: str, value: object) -> float:
-    number = _number(name, value)
-    if number <= 0.0:
-        raise ParameterError(name, value, "must be positive")
-    return number
-
-
-def _within(name: str, value: object, low: float, high: float) -> float:
-    number = _number(name, value)
-    if not low <= number <= high:
-        raise ParameterError(name, value, f"must be within [{low}, {high}]")
-    return number
-
-
 def _table(name: str, values: object) -> tuple[float, ...]:
     if not isinstance(values, tuple | list):
         raise ParameterError(name, values, "must be a tuple of numbers")
-    table = tuple(_number(f"{name}[{index}]", value) for index, value in enumerate(values))
+    table = tuple(number(f"{name}[{index}]", value) for index, value in enumerate(values))
     if len(table) < 2:
         raise ParameterError(name, values, "needs at least two points")
     for index in range(1, len(table)):
@@ -150,30 +128,30 @@ class BatteryParams:
             "heat_capacity_j_per_k",
             "thermal_conductance_w_per_k",
         ):
-            _positive(name, getattr(self, name))
-        if _number("resistance_activation_k", self.resistance_activation_k) < 0.0:
+            positive(name, getattr(self, name))
+        if number("resistance_activation_k", self.resistance_activation_k) < 0.0:
             raise ParameterError("resistance_activation_k", self.resistance_activation_k, "must be ≥ 0")
-        min_soc = _within("min_soc", self.min_soc, 0.0, 1.0)
-        max_soc = _within("max_soc", self.max_soc, 0.0, 1.0)
+        min_soc = in_range("min_soc", self.min_soc, 0.0, 1.0)
+        max_soc = in_range("max_soc", self.max_soc, 0.0, 1.0)
         if min_soc >= max_soc:
             raise ParameterError("min_soc", self.min_soc, f"must be below max_soc = {self.max_soc!r}")
-        band = _positive("soc_derate_band", self.soc_derate_band)
+        band = positive("soc_derate_band", self.soc_derate_band)
         if band > 0.5 * (max_soc - min_soc):
             raise ParameterError("soc_derate_band", band, "must be at most half the SoC window")
-        _within("ac_taper_start_soc", self.ac_taper_start_soc, 0.0, 0.999)
-        _within("dc_taper_start_soc", self.dc_taper_start_soc, 0.0, 0.999)
-        if _positive("charge_taper_end_fraction", self.charge_taper_end_fraction) > 1.0:
+        in_range("ac_taper_start_soc", self.ac_taper_start_soc, 0.0, 0.999)
+        in_range("dc_taper_start_soc", self.dc_taper_start_soc, 0.0, 0.999)
+        if positive("charge_taper_end_fraction", self.charge_taper_end_fraction) > 1.0:
             raise ParameterError("charge_taper_end_fraction", self.charge_taper_end_fraction, "must be ≤ 1")
         temperatures = ("min_operating_c", "cold_derate_start_c", "hot_derate_start_c", "max_operating_c")
-        limits = [_number(name, getattr(self, name)) for name in temperatures]
+        limits = [number(name, getattr(self, name)) for name in temperatures]
         if limits[0] <= -KELVIN_OFFSET_C:
             raise ParameterError("min_operating_c", limits[0], "must be above absolute zero")
         for index, (low, high) in enumerate(itertools.pairwise(limits)):
             if high < low or (high == low and index != 1):
                 rule = "must be at least" if index == 1 else "must be above"
                 raise ParameterError(temperatures[index + 1], high, f"{rule} {temperatures[index]} = {low}")
-        _within("initial_soc", self.initial_soc, 0.0, 1.0)
-        if _number("initial_temperature_c", self.initial_temperature_c) <= -KELVIN_OFFSET_C:
+        in_range("initial_soc", self.initial_soc, 0.0, 1.0)
+        if number("initial_temperature_c", self.initial_temperature_c) <= -KELVIN_OFFSET_C:
             raise ParameterError("initial_temperature_c", self.initial_temperature_c, "must be above -273.15")
 
     @property
@@ -216,7 +194,7 @@ class BatteryParams:
         Defaults: discharge 4C, regen 1.5C, DC 2C (power at the nominal energy rate), heat
         capacity 6 kJ/K per kWh (≈ 1 kJ/(kg·K) × 6 kg/kWh), cooling time constant 30 min.
         """
-        energy_j = _positive("energy_kwh", energy_kwh) * 3.6e6
+        energy_j = positive("energy_kwh", energy_kwh) * 3.6e6
         cell_v = (
             sum(
                 (NMC_SOC_BREAKPOINTS[k + 1] - NMC_SOC_BREAKPOINTS[k])
@@ -225,12 +203,12 @@ class BatteryParams:
             )
             * 0.5
         )
-        cells = round(_positive("nominal_voltage_v", nominal_voltage_v) / cell_v)
+        cells = round(positive("nominal_voltage_v", nominal_voltage_v) / cell_v)
         if cells < 1:
             raise ParameterError(
                 "nominal_voltage_v", nominal_voltage_v, f"must be at least one cell, {cell_v:.3f} V"
             )
-        loss = _positive("loss_fraction_1c", loss_fraction_1c)
+        loss = positive("loss_fraction_1c", loss_fraction_1c)
         if loss >= 0.25:
             raise ParameterError("loss_fraction_1c", loss_fraction_1c, "must be below 0.25")
         pack_v = cells * cell_v

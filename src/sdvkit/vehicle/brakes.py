@@ -39,6 +39,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from sdvkit.vehicle.checks import in_range
 from sdvkit.vehicle.errors import ParameterError
 
 STANDARD_GRAVITY_MPS2 = 9.80665
@@ -55,22 +56,6 @@ DEFAULT_PEDAL_MAP: tuple[tuple[float, float], ...] = (
 """Brake pedal travel (%) → deceleration demand (m/s²): illustrative, not one car's calibration.
 A few % of free travel, then a progressive curve (fine control in everyday braking, full
 deceleration at the end of travel), the shape brake-by-wire pedal simulators are tuned to."""
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(name, value, "must be a number")
-    if not math.isfinite(value):
-        raise ParameterError(name, value, "must be finite")
-    return float(value)
-
-
-def _in_range(name: str, value: object, low: float, high: float, *, low_open: bool = False) -> float:
-    number = _number(name, value)
-    if (number <= low if low_open else number < low) or number > high:
-        opening = "(" if low_open else "["
-        raise ParameterError(name, value, f"must be in {opening}{low:g}, {high:g}]")
-    return number
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -100,11 +85,11 @@ class BrakeParams:
     not at, the peak of the µ–slip curve. Textbook range 0.9–0.95 (typical value)."""
 
     def __post_init__(self) -> None:
-        _in_range("brakes.dead_time_s", self.dead_time_s, 0.0, 0.5)
-        _in_range("brakes.apply_jerk_mps3", self.apply_jerk_mps3, 0.0, 10_000.0, low_open=True)
-        _in_range("brakes.release_jerk_mps3", self.release_jerk_mps3, 0.0, 10_000.0, low_open=True)
-        _in_range("brakes.max_decel_mps2", self.max_decel_mps2, 0.0, 30.0, low_open=True)
-        _in_range("brakes.abs_efficiency", self.abs_efficiency, 0.0, 1.0, low_open=True)
+        in_range("brakes.dead_time_s", self.dead_time_s, 0.0, 0.5)
+        in_range("brakes.apply_jerk_mps3", self.apply_jerk_mps3, 0.0, 10_000.0, low_open=True)
+        in_range("brakes.release_jerk_mps3", self.release_jerk_mps3, 0.0, 10_000.0, low_open=True)
+        in_range("brakes.max_decel_mps2", self.max_decel_mps2, 0.0, 30.0, low_open=True)
+        in_range("brakes.abs_efficiency", self.abs_efficiency, 0.0, 1.0, low_open=True)
         object.__setattr__(self, "pedal_map", self._checked_pedal_map())
 
     def _checked_pedal_map(self) -> tuple[tuple[float, float], ...]:
@@ -118,8 +103,8 @@ class BrakeParams:
         for index, point in enumerate(raw):
             if not isinstance(point, tuple | list) or len(point) != 2:
                 raise ParameterError(f"{name}[{index}]", point, "must be a (pedal %, deceleration m/s²) pair")
-            pedal_pct = _in_range(f"{name}[{index}] pedal", point[0], 0.0, 100.0)
-            decel = _in_range(f"{name}[{index}] deceleration", point[1], 0.0, self.max_decel_mps2)
+            pedal_pct = in_range(f"{name}[{index}] pedal", point[0], 0.0, 100.0)
+            decel = in_range(f"{name}[{index}] deceleration", point[1], 0.0, self.max_decel_mps2)
             if points and pedal_pct <= points[-1][0]:
                 raise ParameterError(f"{name}[{index}] pedal", pedal_pct, "pedal travel must increase")
             if points and decel < points[-1][1]:
@@ -157,7 +142,7 @@ class RoadSurface:
     note: str = ""
 
     def __post_init__(self) -> None:
-        _in_range(f"surface {self.name}.mu", self.mu, 0.0, 2.0, low_open=True)
+        in_range(f"surface {self.name}.mu", self.mu, 0.0, 2.0, low_open=True)
 
 
 SURFACES: Mapping[str, RoadSurface] = MappingProxyType(
@@ -247,8 +232,8 @@ class BrakeSystem:
 
     def __init__(self, params: BrakeParams | None = None, *, mass_kg: float, step_s: float = 0.01) -> None:
         self.params = params if params is not None else BrakeParams()
-        self.mass_kg = _in_range("mass_kg", mass_kg, 0.0, 50_000.0, low_open=True)
-        self.step_s = _in_range("step_s", step_s, 0.0, 0.1, low_open=True)
+        self.mass_kg = in_range("mass_kg", mass_kg, 0.0, 50_000.0, low_open=True)
+        self.step_s = in_range("step_s", step_s, 0.0, 0.1, low_open=True)
         delay_steps = round(self.params.dead_time_s / self.step_s)
         self._buffer: list[float] = [0.0] * delay_steps
         self._index = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sdvkit.vehicle.errors import ParameterError
+from sdvkit.vehicle.checks import in_range, non_negative, positive
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -31,14 +31,8 @@ class ClimateParams:
     controller_gain_w_per_k: float = 900.0
 
     def __post_init__(self) -> None:
-        for name in (
-            "base_auxiliary_power_w",
-            "cabin_deadband_k",
-            "max_hvac_electrical_power_w",
-        ):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value >= 0):
-                raise ParameterError(f"climate.{name}", value, "must be zero or above")
+        for name in ("base_auxiliary_power_w", "cabin_deadband_k", "max_hvac_electrical_power_w"):
+            non_negative(f"climate.{name}", getattr(self, name))
         for name in (
             "cabin_heat_capacity_j_per_k",
             "cabin_conductance_w_per_k",
@@ -46,11 +40,8 @@ class ClimateParams:
             "cooling_cop",
             "controller_gain_w_per_k",
         ):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ParameterError(f"climate.{name}", value, "must be above zero")
-        if not -10.0 <= self.cabin_setpoint_c <= 35.0:
-            raise ParameterError("climate.cabin_setpoint_c", self.cabin_setpoint_c, "must be in [-10, 35] °C")
+            positive(f"climate.{name}", getattr(self, name))
+        in_range("climate.cabin_setpoint_c", self.cabin_setpoint_c, -10.0, 35.0)
 
 
 class Climate:

@@ -41,7 +41,7 @@ import math
 from dataclasses import dataclass
 
 from sdvkit.vehicle.brakes import STANDARD_GRAVITY_MPS2
-from sdvkit.vehicle.errors import ParameterError
+from sdvkit.vehicle.checks import in_range
 
 _TWO_PI = 2.0 * math.pi
 
@@ -49,17 +49,8 @@ _TWO_PI = 2.0 * math.pi
 def _in_range(
     name: str, value: object, low: float, high: float, *, low_open: bool = True, high_open: bool = False
 ) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ParameterError(name, value, "must be a number")
-    if not math.isfinite(value):
-        raise ParameterError(name, value, "must be finite")
-    number = float(value)
-    below = number <= low if low_open else number < low
-    above = number >= high if high_open else number > high
-    if below or above:
-        interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-        raise ParameterError(name, value, f"must be in {interval}")
-    return number
+    """The shared check, with the lower end open by default (most limits here must be above zero)."""
+    return in_range(name, value, low, high, low_open=low_open, high_open=high_open)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from sdvkit.vehicle.errors import ParameterError
+from sdvkit.vehicle.checks import in_range, non_negative, positive
 from sdvkit.vehicle.tables import LookupTable
 
 
@@ -72,27 +72,13 @@ class PowertrainParams:
 
     def __post_init__(self) -> None:
         for name in ("motor_max_power_w", "motor_max_torque_nm", "gear_ratio", "motor_max_speed_rpm"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise ParameterError(f"powertrain.{name}", value, "must be a finite number above zero")
-        if not (math.isfinite(self.motor_max_regen_power_w) and self.motor_max_regen_power_w >= 0):
-            raise ParameterError(
-                "powertrain.motor_max_regen_power_w", self.motor_max_regen_power_w, "must be zero or above"
-            )
-        if not 0 < self.transmission_efficiency <= 1:
-            raise ParameterError(
-                "powertrain.transmission_efficiency", self.transmission_efficiency, "must be in (0, 1]"
-            )
+            positive(f"powertrain.{name}", getattr(self, name))
+        non_negative("powertrain.motor_max_regen_power_w", self.motor_max_regen_power_w)
+        in_range("powertrain.transmission_efficiency", self.transmission_efficiency, 0.0, 1.0, low_open=True)
         self.motoring_efficiency.check_range(0.05, 1.0, "must be an efficiency in [0.05, 1]")
         self.generating_efficiency.check_range(0.05, 1.0, "must be an efficiency in [0.05, 1]")
-        if not 0.2 <= self.drive_axle_load_share <= 1.0:
-            raise ParameterError(
-                "powertrain.drive_axle_load_share", self.drive_axle_load_share, "must be in [0.2, 1]"
-            )
-        if not (math.isfinite(self.regen_fade_speed_mps) and self.regen_fade_speed_mps >= 0):
-            raise ParameterError(
-                "powertrain.regen_fade_speed_mps", self.regen_fade_speed_mps, "must be zero or above"
-            )
+        in_range("powertrain.drive_axle_load_share", self.drive_axle_load_share, 0.2, 1.0)
+        non_negative("powertrain.regen_fade_speed_mps", self.regen_fade_speed_mps)
 
 
 class Powertrain:

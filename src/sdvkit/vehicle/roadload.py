@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from sdvkit.vehicle.checks import non_negative, positive
 from sdvkit.vehicle.errors import ParameterError
 
 STANDARD_GRAVITY_MPS2 = 9.80665
@@ -23,16 +24,6 @@ STANDARD_GRAVITY_MPS2 = 9.80665
 
 AIR_DENSITY_KG_PER_M3 = 1.2
 """Dry air near 20 °C at sea level (1.204 kg/m³); the figure road-load and FASTSim use."""
-
-
-def _positive(name: str, value: float) -> None:
-    if not (math.isfinite(value) and value > 0):
-        raise ParameterError(name, value, "must be a finite number above zero")
-
-
-def _non_negative(name: str, value: float) -> None:
-    if not (math.isfinite(value) and value >= 0):
-        raise ParameterError(name, value, "must be a finite number, zero or above")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,25 +42,25 @@ class RoadLoadParams:
     air_density_kg_per_m3: float = AIR_DENSITY_KG_PER_M3
 
     def __post_init__(self) -> None:
-        _positive("road_load.mass_kg", self.mass_kg)
+        positive("road_load.mass_kg", self.mass_kg)
         if self.mass_kg > 50_000:
             raise ParameterError("road_load.mass_kg", self.mass_kg, "is not a passenger vehicle (> 50 t)")
-        _positive("road_load.drag_coefficient", self.drag_coefficient)
+        positive("road_load.drag_coefficient", self.drag_coefficient)
         if self.drag_coefficient > 2.0:
             raise ParameterError("road_load.drag_coefficient", self.drag_coefficient, "must be at most 2")
-        _positive("road_load.frontal_area_m2", self.frontal_area_m2)
-        _non_negative("road_load.rolling_resistance_coefficient", self.rolling_resistance_coefficient)
+        positive("road_load.frontal_area_m2", self.frontal_area_m2)
+        non_negative("road_load.rolling_resistance_coefficient", self.rolling_resistance_coefficient)
         if self.rolling_resistance_coefficient > 0.1:
             raise ParameterError(
                 "road_load.rolling_resistance_coefficient",
                 self.rolling_resistance_coefficient,
                 "must be at most 0.1 (tyres on a road are 0.006-0.015)",
             )
-        _positive("road_load.wheel_radius_m", self.wheel_radius_m)
-        _non_negative("road_load.wheel_inertia_kg_m2", self.wheel_inertia_kg_m2)
+        positive("road_load.wheel_radius_m", self.wheel_radius_m)
+        non_negative("road_load.wheel_inertia_kg_m2", self.wheel_inertia_kg_m2)
         if self.wheel_count < 2:
             raise ParameterError("road_load.wheel_count", self.wheel_count, "must be 2 or more")
-        _positive("road_load.air_density_kg_per_m3", self.air_density_kg_per_m3)
+        positive("road_load.air_density_kg_per_m3", self.air_density_kg_per_m3)
 
     @property
     def effective_mass_kg(self) -> float:
