@@ -6,8 +6,10 @@ and steering wheel (``Vehicle.Sdvkit.DriverInput``), the arbitrated motion reque
 (``Vehicle.Sdvkit.MotionControl``), gear, drive mode, charging, and the simulation's road
 friction. Functions read only these signals, never the model.
 
-One :meth:`VehiclePlant.step` per tick: apply the latest requests, advance the model, publish
-the signals that are due, all in one atomic publish.
+One :meth:`VehiclePlant.step` per tick: apply the latest requests, advance the model, move the
+world (when the plant has one: the ego's box follows the model, the other actors move, collisions
+are recorded in :attr:`VehiclePlant.collisions`), then publish the signals that are due, all in
+one atomic publish.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sdvkit.vehicle.battery import ChargerKind
 from sdvkit.vehicle.model import Gear, VehicleModel
 from sdvkit.vehicle.powertrain import DriveMode
 from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2
+from sdvkit.world.actors import ActorSpec
+from sdvkit.world.scene import CollisionEvent, World
 
 EARTH_RADIUS_M = 6_371_000.0
 DEFAULT_ORIGIN = (48.1374, 11.5755)
@@ -292,6 +296,8 @@ class VehiclePlant(VehicleApp):
         origin: tuple[float, float] = DEFAULT_ORIGIN,
         odometer_start_m: float = 0.0,
         published: tuple[PublishedSignal, ...] = PUBLISHED,
+        world: World | None = None,
+        ego: ActorSpec | None = None,
     ) -> None:
         paths = tuple(signal.path for signal in published)
         super().__init__(
@@ -313,6 +319,17 @@ class VehiclePlant(VehicleApp):
         self._steering_request_deg = 0.0
         self.external_acceleration_request_mps2: float | None = None
         """A request from outside the bus (a cycle driver in a batch run); the bus's own wins."""
+        self.world = world
+        self.collisions: list[CollisionEvent] = []
+        """Every collision the world reported, in time order (the ego's id is ``"ego"``)."""
+        if world is not None:
+            world.place_ego(
+                ego if ego is not None else ActorSpec.car("ego"),
+                x_m=model.x_m,
+                y_m=model.y_m,
+                heading_rad=model.heading_rad,
+                speed_mps=model.speed_mps,
+            )
 
     # -- position --------------------------------------------------------------------------
 
@@ -356,7 +373,18 @@ class VehiclePlant(VehicleApp):
 
     def step(self) -> None:
         self._apply_requests()
-        self.model.step()
+        model = self.model
+        model.step()
+        world = self.world
+        if world is not None:
+            world.set_ego_pose(
+                model.x_m,
+                model.y_m,
+                model.heading_rad,
+                speed_mps=model.speed_mps,
+                accel_mps2=model.acceleration_mps2,
+            )
+            self.collisions.extend(world.step(model.step_s))
         self._tick += 1
         self._publish_due(force=False)
 
