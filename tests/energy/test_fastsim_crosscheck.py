@@ -14,6 +14,8 @@ import pytest
 from sdvkit.cli import main
 from sdvkit.world.cycles import builtin_cycle
 
+FASTSIM_ELEVATION_M = 121.92
+
 FASTSIM_BEVS = (
     "2016 Nissan Leaf 30 kWh thrml.yaml",
     "2020 Chevrolet Bolt EV thrml.yaml",
@@ -42,7 +44,9 @@ def test_consumption_within_3_percent_of_fastsim(
     vehicle_file = tmp_path / "vehicle.yaml"
     fastsim.Vehicle.from_resource(vehicle_resource).to_file(str(vehicle_file))
 
-    status = main(["energy", "--vehicle", str(vehicle_file), "--cycle", cycle, "--json"])
+    # FASTSim's cycles run at 22 °C and 121.92 m (400 ft) of elevation: the same air for both.
+    arguments = ["--vehicle", str(vehicle_file), "--cycle", cycle, "--altitude-m", str(FASTSIM_ELEVATION_M)]
+    status = main(["energy", *arguments, "--json"])
 
     assert status == 0
     ours = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

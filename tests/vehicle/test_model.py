@@ -58,14 +58,14 @@ def test_coast_down_matches_the_analytic_road_load_solution(bolt: VehicleParams)
     initial_mps = 120 * KMH
     model = VehicleModel(bolt, speed_mps=initial_mps)
     model.controls.gear = Gear.NEUTRAL
-    analytic_stop_s = coast_down_time_s(bolt.road_load, initial_mps)
+    analytic_stop_s = coast_down_time_s(model.road_load, initial_mps)  # in the run's air
     checkpoints_s = (5.0, 20.0, 60.0, 120.0, 180.0, 220.0)
     assert checkpoints_s[-1] < analytic_stop_s - 10  # every checkpoint is well before standstill
 
     for checkpoint_s in checkpoints_s:
         while model.time_s < checkpoint_s - 1e-9:
             model.step()
-        expected_mps = coast_down_speed(bolt.road_load, initial_mps, model.time_s)
+        expected_mps = coast_down_speed(model.road_load, initial_mps, model.time_s)
         assert model.speed_mps == pytest.approx(expected_mps, rel=0.005), f"at {model.time_s:.1f} s"
     assert model.ledger.regen_wheel_j == 0.0
     assert model.ledger.traction_wheel_j == 0.0
@@ -118,7 +118,7 @@ def emergency_stop(
 def friction_limited_distance_m(params: VehicleParams, mu: float, speed_mps: float) -> float:
     """Analytic distance from ``speed_mps`` to rest at the ABS limit plus rolling resistance and drag:
     ``m_eff·v·dv/dx = −(F + b·v²)`` gives ``x = m_eff/(2b)·ln(1 + b·v²/F)``."""
-    road_load = params.road_load
+    road_load = params.road_load.in_air(22.0)  # the model's default ambient
     weight_n = road_load.mass_kg * STANDARD_GRAVITY_MPS2
     constant_n = params.brakes.abs_efficiency * mu * weight_n + road_load.rolling_force_n()
     drag = road_load.drag_factor_n_per_mps2
@@ -355,7 +355,7 @@ def test_neutral_gives_no_drive_force(bolt: VehicleParams) -> None:
     rolling.controls.gear = Gear.NEUTRAL
     rolling.controls.accelerator_pedal_pct = 100.0
     rolling.step()
-    road_load = bolt.road_load
+    road_load = rolling.road_load
     expected_decel = (
         road_load.drag_force_n(20.0) + road_load.rolling_force_n()
     ) / road_load.effective_mass_kg

@@ -38,6 +38,13 @@ def add_parser(subparsers: Any) -> None:
         "--ambient-c", type=float, default=22.0, metavar="T", help="ambient temperature in °C (default 22)"
     )
     parser.add_argument(
+        "--altitude-m",
+        type=float,
+        default=0.0,
+        metavar="H",
+        help="altitude in metres; with the temperature it sets the air density (default 0)",
+    )
+    parser.add_argument(
         "--initial-soc", type=float, default=0.9, metavar="SOC", help="state of charge at the start, 0-1"
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -53,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
         cycle = resolve_cycle(args.cycle)
         if not 0.0 < args.initial_soc <= 1.0:
             raise EnergyError(f"--initial-soc {args.initial_soc} must be in (0, 1]")
-        result = run_cycle(vehicle, cycle, ambient_c=args.ambient_c, initial_soc=args.initial_soc)
+        result = run_cycle(
+            vehicle,
+            cycle,
+            ambient_c=args.ambient_c,
+            altitude_m=args.altitude_m,
+            initial_soc=args.initial_soc,
+        )
     except (VehicleError, WorldError, EnergyError) as error:
         print(f"sdvkit energy: error: {error}", file=sys.stderr)
         return 2

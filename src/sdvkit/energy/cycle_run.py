@@ -119,6 +119,7 @@ def run_cycle(
     cycle: DriveCycle,
     *,
     ambient_c: float = 22.0,
+    altitude_m: float = 0.0,
     initial_soc: float = 0.9,
     step_s: float = 0.01,
     wall_clock: Callable[[], float] | None = None,
@@ -131,7 +132,11 @@ def run_cycle(
     clock = SimClock(tick_s=step_s)
     broker = Broker(builtin_catalogue(), now_ns=clock.now_ns)
     runner = AppRunner(broker, clock)
-    model = VehicleModel(params, step_s=step_s, initial_soc=initial_soc, ambient_c=ambient_c)
+    if not (math.isfinite(altitude_m) and -500.0 <= altitude_m <= 5_000.0):
+        raise EnergyRunError(f"altitude {altitude_m} m is outside [-500, 5000] m")
+    model = VehicleModel(
+        params, step_s=step_s, initial_soc=initial_soc, ambient_c=ambient_c, altitude_m=altitude_m
+    )
     model.grade = cycle.grade_at(0.0)
     plant = runner.add(VehiclePlant(model))
     # The driver samples Vehicle.Speed at the rate the plant publishes it, 50 Hz.

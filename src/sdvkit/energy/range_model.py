@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 
 from sdvkit.energy.errors import RangeModelError
 from sdvkit.vehicle.params import VehicleParams
-from sdvkit.vehicle.roadload import AIR_DENSITY_KG_PER_M3, STANDARD_GRAVITY_MPS2
+from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2, air_density_kg_per_m3
 from sdvkit.world.cycles import DriveCycle, builtin_cycle
 
 J_PER_WH = 3600.0
@@ -86,10 +86,9 @@ class VehicleEnergySpec:
     heating_cop: float = 1.5
     cooling_cop: float = 2.5
     max_hvac_power_w: float = 5000.0
-    air_density_kg_per_m3: float = AIR_DENSITY_KG_PER_M3
 
     def __post_init__(self) -> None:
-        for name in ("mass_kg", "drag_area_m2", "heating_cop", "cooling_cop", "air_density_kg_per_m3"):
+        for name in ("mass_kg", "drag_area_m2", "heating_cop", "cooling_cop"):
             _check(name, getattr(self, name), 0.0, open_low=True)
         _check("effective_mass_kg", self.effective_mass_kg, self.mass_kg)
         _check("rolling_resistance_coefficient", self.rolling_resistance_coefficient, 0.0, 0.1)
@@ -120,7 +119,6 @@ class VehicleEnergySpec:
             heating_cop=climate.heating_cop,
             cooling_cop=climate.cooling_cop,
             max_hvac_power_w=climate.max_hvac_electrical_power_w,
-            air_density_kg_per_m3=road.air_density_kg_per_m3,
         )
 
     def hvac_power_w(self, ambient_c: float) -> float:
@@ -280,7 +278,7 @@ def segment_energies_wh(route: Route, vehicle: VehicleEnergySpec, ambient_c: flo
     """Battery energy (Wh) of each segment of ``route`` by the physical model, unscaled."""
     aux_w = vehicle.auxiliary_power_w + vehicle.hvac_power_w(ambient_c)
     eta, recovery = vehicle.drive_efficiency, vehicle.regen_recovery
-    half_rho_cda = 0.5 * vehicle.air_density_kg_per_m3 * vehicle.drag_area_m2
+    half_rho_cda = 0.5 * air_density_kg_per_m3(ambient_c) * vehicle.drag_area_m2
     mg = vehicle.mass_kg * STANDARD_GRAVITY_MPS2
     mass = vehicle.effective_mass_kg
     previous_speed = 0.0

@@ -92,6 +92,7 @@ class VehicleModel:
         "params",
         "powertrain",
         "road_friction",
+        "road_load",
         "speed_mps",
         "step_s",
         "time_s",
@@ -104,6 +105,7 @@ class VehicleModel:
         step_s: float = 0.01,
         initial_soc: float | None = None,
         ambient_c: float = 22.0,
+        altitude_m: float = 0.0,
         road_friction: float = SURFACES["dry_asphalt"].mu,
         x_m: float = 0.0,
         y_m: float = 0.0,
@@ -115,6 +117,8 @@ class VehicleModel:
         if not 0.0 < road_friction <= 1.5:
             raise ParameterError("road_friction", road_friction, "must be in (0, 1.5]")
         self.params = params
+        self.road_load = params.road_load.in_air(ambient_c, altitude_m)
+        """The road load in this run's air (density from the ambient temperature and altitude)."""
         self.step_s = step_s
         self._effective_mass_kg = params.road_load.effective_mass_kg
         battery_params = params.battery
@@ -191,7 +195,7 @@ class VehicleModel:
 
     def _drive(self, dt: float, auxiliary_w: float) -> None:
         controls = self.controls
-        params = self.params.road_load
+        params = self.road_load
         powertrain = self.powertrain
         battery = self.battery
         mass = self._effective_mass_kg

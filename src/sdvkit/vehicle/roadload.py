@@ -13,6 +13,7 @@ A coast-down with drag and rolling resistance only has the closed-form solution
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -23,7 +24,21 @@ STANDARD_GRAVITY_MPS2 = 9.80665
 """g, as ISO 80000-3 defines it."""
 
 AIR_DENSITY_KG_PER_M3 = 1.2
-"""Dry air near 20 °C at sea level (1.204 kg/m³); the figure road-load and FASTSim use."""
+"""Dry air near 20 °C at sea level (1.204 kg/m³): the figure road-load data are usually quoted at."""
+SEA_LEVEL_PRESSURE_PA = 101_325.0
+AIR_GAS_CONSTANT_J_PER_KG_K = 287.058
+"""Specific gas constant of dry air."""
+
+
+def air_density_kg_per_m3(ambient_c: float, altitude_m: float = 0.0) -> float:
+    """Dry-air density at a temperature and altitude: ρ = p(h) / (R·T), with the ISA pressure
+    ``p(h) = 101325 · (1 − 2.25577e-5 · h)^5.25588``. 1.196 kg/m³ at 22 °C, 1.326 at −7 °C."""
+    if not -90.0 <= ambient_c <= 70.0:
+        raise ParameterError("ambient_c", ambient_c, "must be in [-90, 70] °C")
+    if not -500.0 <= altitude_m <= 9_000.0:
+        raise ParameterError("altitude_m", altitude_m, "must be in [-500, 9000] m")
+    pressure_pa = SEA_LEVEL_PRESSURE_PA * math.pow(1.0 - 2.25577e-5 * altitude_m, 5.25588)
+    return pressure_pa / (AIR_GAS_CONSTANT_J_PER_KG_K * (ambient_c + 273.15))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -40,6 +55,8 @@ class RoadLoadParams:
     """Rotating inertia of one wheel with tyre, brake disc and hub (FASTSim's default, 0.815 kg·m²)."""
     wheel_count: int = 4
     air_density_kg_per_m3: float = AIR_DENSITY_KG_PER_M3
+    """Density of the air the drag acts in. :meth:`in_air` sets it from the ambient temperature and
+    the altitude, which the vehicle model does; the default is the 20 °C sea-level figure."""
 
     def __post_init__(self) -> None:
         positive("road_load.mass_kg", self.mass_kg)
@@ -61,6 +78,10 @@ class RoadLoadParams:
         if self.wheel_count < 2:
             raise ParameterError("road_load.wheel_count", self.wheel_count, "must be 2 or more")
         positive("road_load.air_density_kg_per_m3", self.air_density_kg_per_m3)
+
+    def in_air(self, ambient_c: float, altitude_m: float = 0.0) -> RoadLoadParams:
+        """A copy with the air density of this temperature and altitude."""
+        return dataclasses.replace(self, air_density_kg_per_m3=air_density_kg_per_m3(ambient_c, altitude_m))
 
     @property
     def effective_mass_kg(self) -> float:
