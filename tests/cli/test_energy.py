@@ -127,3 +127,23 @@ def test_impossible_parameter_in_a_vehicle_file(tmp_path: Path, capsys: pytest.C
     assert status == 2
     assert "bolt.yaml" in err
     assert "field chassis.drag_coef = -0.309 must be above zero" in err
+
+
+def test_drive_to_empty_scores_the_range_app(capsys: pytest.CaptureFixture[str]) -> None:
+    arguments = ("--vehicle", "nissan-leaf-30-2016", "--cycle", "wltc3b", "--drive-to-empty", "--with-route")
+    status, out, _ = run(capsys, *arguments, "--json")
+    result = json.loads(out)
+    assert status == 0
+    assert result["with_route"] is True
+    scores = {score["soc_pct"]: score for score in result["scores"]}
+    assert sorted(scores) == [50.0, 60.0, 70.0, 80.0, 90.0]
+    at_80 = scores[80.0]
+    assert at_80["driven_km"] > 100
+    assert abs(at_80["error"]) < 0.05
+    assert at_80["error"] == pytest.approx(at_80["predicted_km"] / at_80["driven_km"] - 1, abs=1e-3)
+
+
+def test_with_route_needs_drive_to_empty(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--with-route")
+    assert status == 2
+    assert "--with-route goes with --drive-to-empty" in err

@@ -9,10 +9,23 @@ from typing import Any
 
 from sdvkit.energy.cycle_run import CycleResult, run_cycle
 from sdvkit.energy.errors import EnergyError
+from sdvkit.energy.range_app import RangeAppSpec, drive_to_empty
+from sdvkit.energy.range_model import RangeModelSpec
 from sdvkit.vehicle.errors import VehicleError
 from sdvkit.vehicle.library import DEFAULT_VEHICLE, builtin_vehicle, resolve_vehicle, vehicle_names
-from sdvkit.world.cycles import builtin_cycle, builtin_cycle_description, builtin_cycle_names, resolve_cycle
+from sdvkit.vehicle.params import VehicleParams
+from sdvkit.world.cycles import (
+    DriveCycle,
+    builtin_cycle,
+    builtin_cycle_description,
+    builtin_cycle_names,
+    resolve_cycle,
+)
 from sdvkit.world.errors import WorldError
+
+DRIVE_TO_EMPTY_THRESHOLDS_PCT = (90.0, 80.0, 70.0, 60.0, 50.0)
+DRIVE_TO_EMPTY_STEP_S = 0.1
+"""A drive to empty is hours of driving: it runs at 10 Hz (the cycle runs run at 100 Hz)."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -47,6 +60,17 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--initial-soc", type=float, default=0.9, metavar="SOC", help="state of charge at the start, 0-1"
     )
+    parser.add_argument(
+        "--drive-to-empty",
+        action="store_true",
+        help="repeat the cycle until the battery is empty and score the range-prediction app "
+        "at 90, 80, 70, 60 and 50 %% SoC against the distance actually driven",
+    )
+    parser.add_argument(
+        "--with-route",
+        action="store_true",
+        help="with --drive-to-empty: the range app knows the road ahead (the repeated cycle)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--list", action="store_true", help="list the built-in vehicles and cycles")
     parser.set_defaults(func=run)
@@ -60,6 +84,10 @@ def run(args: argparse.Namespace) -> int:
         cycle = resolve_cycle(args.cycle)
         if not 0.0 < args.initial_soc <= 1.0:
             raise EnergyError(f"--initial-soc {args.initial_soc} must be in (0, 1]")
+        if args.with_route and not args.drive_to_empty:
+            raise EnergyError("--with-route goes with --drive-to-empty")
+        if args.drive_to_empty:
+            return _drive_to_empty(vehicle, cycle, args)
         result = run_cycle(
             vehicle,
             cycle,
@@ -74,6 +102,55 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(result.as_dict()))
     else:
         print(_report(result))
+    return 0
+
+
+def _drive_to_empty(vehicle: VehicleParams, cycle: DriveCycle, args: argparse.Namespace) -> int:
+    thresholds = tuple(pct for pct in DRIVE_TO_EMPTY_THRESHOLDS_PCT if pct < vehicle.battery.max_soc * 100)
+    result = drive_to_empty(
+        vehicle,
+        [cycle],
+        with_route=args.with_route,
+        spec=RangeAppSpec(model=RangeModelSpec.for_vehicle(vehicle)),
+        thresholds_soc_pct=thresholds,
+        ambient_c=args.ambient_c,
+        step_s=DRIVE_TO_EMPTY_STEP_S,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "vehicle": result.vehicle,
+                    "cycle": cycle.name,
+                    "with_route": result.with_route,
+                    "distance_km": round(result.distance_m / 1000, 3),
+                    "end": result.end,
+                    "mean_abs_error": round(result.mean_abs_error, 4),
+                    "scores": [
+                        {
+                            "soc_pct": score.soc_pct,
+                            "predicted_km": round(score.predicted_range_m / 1000, 3),
+                            "driven_km": round(score.actual_distance_m / 1000, 3),
+                            "error": round(score.error, 4),
+                        }
+                        for score in result.scores
+                    ],
+                }
+            )
+        )
+        return 0
+    route = "known" if result.with_route else "not known"
+    print(f"vehicle        {result.vehicle}")
+    print(
+        f"drive          {cycle.name} repeated until empty: {result.distance_m / 1000:.1f} km, route {route}"
+    )
+    print("SoC     predicted range   driven from there   error")
+    for score in result.scores:
+        print(
+            f"{score.soc_pct:4.0f} %  {score.predicted_range_m / 1000:10.1f} km  "
+            f"{score.actual_distance_m / 1000:13.1f} km  {score.error * 100:+7.2f} %"
+        )
+    print(f"mean absolute error {result.mean_abs_error * 100:.2f} %")
     return 0
 
 
