@@ -44,6 +44,9 @@ from sdvkit.vehicle.brakes import STANDARD_GRAVITY_MPS2
 from sdvkit.vehicle.checks import in_range
 
 _TWO_PI = 2.0 * math.pi
+_MAX_GRIP_USAGE = 0.995
+_MIN_LATERAL_SHARE = math.sqrt(1.0 - _MAX_GRIP_USAGE**2)
+"""At the limit of braking a tyre keeps this sliver of lateral grip (ABS keeps the wheels rolling)."""
 
 
 def _in_range(
@@ -295,13 +298,22 @@ class BicycleModel:
         """The steering-wheel angle that goes with the actual road-wheel angle."""
         return self.road_wheel_angle_rad * self.steering.steering_ratio
 
-    def step(self, dt_s: float, speed_mps: float, steer_request_rad: float, mu: float) -> None:
+    def step(
+        self,
+        dt_s: float,
+        speed_mps: float,
+        steer_request_rad: float,
+        mu: float,
+        longitudinal_accel_mps2: float = 0.0,
+    ) -> None:
         """Advance one step.
 
         ``speed_mps``: body-frame longitudinal speed (negative when reversing), from the caller.
         ``steer_request_rad``: the road-wheel angle asked for (left positive); the actuator moves
         toward it at most at its rate limit and never past full lock.
         ``mu``: peak tyre–road friction of the surface under the car.
+        ``longitudinal_accel_mps2``: what braking or driving takes of the tyres' grip (friction
+        circle): the lateral grip left is ``√(1 − (a_x / µg)²)`` of the full grip.
         """
         if not 0.0 < dt_s <= 0.1:
             raise ValueError(f"dt_s must be in (0, 0.1] s, got {dt_s!r}")
@@ -325,6 +337,11 @@ class BicycleModel:
             delta = request
         self.road_wheel_angle_rad = delta
 
+        # Friction circle: the grip braking or driving uses is not there for cornering.
+        usage = abs(longitudinal_accel_mps2) / (mu * STANDARD_GRAVITY_MPS2)
+        lateral_mu = (
+            mu * math.sqrt(1.0 - usage * usage) if usage < _MAX_GRIP_USAGE else mu * _MIN_LATERAL_SHARE
+        )
         vx = speed_mps
         vy = self.lateral_velocity_mps
         r = self.yaw_rate_rad_per_s
@@ -341,8 +358,8 @@ class BicycleModel:
             cf = self._cf
             cr = self._cr
             inverse_vx = 1.0 / vx
-            front_max = mu * self._front_grip_n_per_mu
-            rear_max = mu * self._rear_grip_n_per_mu
+            front_max = lateral_mu * self._front_grip_n_per_mu
+            rear_max = lateral_mu * self._rear_grip_n_per_mu
 
             front = cf * (delta - (vy + a * r) * inverse_vx)
             front_slope = cf  # dF/dα: zero where the tyre is saturated
@@ -400,7 +417,7 @@ class BicycleModel:
             r_kinematic = vx * math.tan(delta) * self._inverse_wheelbase
             if vx != 0.0:
                 # The front axle's grip caps |vx·r|, as in the dynamic model: past it the car ploughs.
-                max_r = mu * self._kinematic_accel_per_mu_mps2 / abs(vx)
+                max_r = lateral_mu * self._kinematic_accel_per_mu_mps2 / abs(vx)
                 if r_kinematic > max_r:
                     r_kinematic = max_r
                 elif r_kinematic < -max_r:

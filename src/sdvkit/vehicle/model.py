@@ -310,7 +310,7 @@ class VehicleModel:
         if wheel_deg is None:
             wheel_deg = controls.steering_wheel_angle_deg
         request_rad = math.radians(wheel_deg) / steering.steering_ratio
-        self.lateral.step(dt, speed_mps, request_rad, self.road_friction)
+        self.lateral.step(dt, speed_mps, request_rad, self.road_friction, self.acceleration_mps2)
 
     def _charge(self, dt: float, charger: ChargerKind) -> None:
         """Charge in park; the auxiliaries run from the charger while plugged in."""
