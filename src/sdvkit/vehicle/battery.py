@@ -33,18 +33,19 @@ __all__ = [
     "ChargerKind",
     "TractionBattery",
 ]
+from sdvkit.vehicle.errors import VehicleInputError
 
 
 def _check_step(dt_s: float, ambient_c: float) -> None:
     if not 0.0 < dt_s < math.inf:
-        raise ValueError(f"dt_s = {dt_s!r}: must be positive and finite")
+        raise VehicleInputError(f"dt_s = {dt_s!r}: must be positive and finite")
     if not -KELVIN_OFFSET_C < ambient_c < math.inf:
-        raise ValueError(f"ambient_c = {ambient_c!r}: must be a finite temperature above -273.15")
+        raise VehicleInputError(f"ambient_c = {ambient_c!r}: must be a finite temperature above -273.15")
 
 
 def _check_target(target_soc: float) -> None:
     if not 0.0 <= target_soc <= 1.0:
-        raise ValueError(f"target_soc = {target_soc!r}: must be within [0, 1]")
+        raise VehicleInputError(f"target_soc = {target_soc!r}: must be within [0, 1]")
 
 
 class TractionBattery:
@@ -256,7 +257,7 @@ class TractionBattery:
         """Advance ``dt_s`` at the requested terminal power (W, + discharge, − regen); returns the
         power actually delivered after the limits (W, same sign convention)."""
         if math.isnan(terminal_power_w):
-            raise ValueError("terminal_power_w is NaN")
+            raise VehicleInputError("terminal_power_w is NaN")
         _check_step(dt_s, ambient_c)
         soc = self._soc
         ocv = self.pack_ocv_v(soc)

@@ -40,10 +40,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from sdvkit.vehicle.checks import in_range
-from sdvkit.vehicle.errors import ParameterError
-
-STANDARD_GRAVITY_MPS2 = 9.80665
-"""g, as ISO 80000-3 defines it."""
+from sdvkit.vehicle.errors import ParameterError, VehicleInputError
+from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2
 
 DEFAULT_PEDAL_MAP: tuple[tuple[float, float], ...] = (
     (0.0, 0.0),
@@ -121,7 +119,7 @@ class BrakeParams:
     def pedal_to_decel_mps2(self, pedal_pct: float) -> float:
         """Deceleration demand for a brake pedal travel (0–100 %), linear between map points."""
         if not 0.0 <= pedal_pct <= 100.0:
-            raise ValueError(f"brake pedal travel must be 0-100 %, got {pedal_pct!r}")
+            raise VehicleInputError(f"brake pedal travel must be 0-100 %, got {pedal_pct!r}")
         points = self.pedal_map
         previous_pedal, previous_decel = points[0]
         for pedal, decel in points[1:]:
@@ -281,18 +279,18 @@ class BrakeSystem:
         Before :meth:`split` is called, all of it counts as friction braking.
         """
         if abs(dt_s - self.step_s) > 1e-9 * self.step_s:
-            raise ValueError(
+            raise VehicleInputError(
                 f"the brakes step at a fixed {self.step_s} s (their delay line), got dt_s={dt_s!r}"
             )
         if not 0.0 <= decel_demand_mps2 < math.inf:
-            raise ValueError(
+            raise VehicleInputError(
                 f"decel_demand_mps2 must be a finite deceleration ≥ 0, got {decel_demand_mps2!r}"
             )
         if not 0.0 < mu <= 2.0:
-            raise ValueError(f"mu must be in (0, 2], got {mu!r}")
+            raise VehicleInputError(f"mu must be in (0, 2], got {mu!r}")
         speed = abs(speed_mps)
         if not speed < math.inf:
-            raise ValueError(f"speed_mps must be finite, got {speed_mps!r}")
+            raise VehicleInputError(f"speed_mps must be finite, got {speed_mps!r}")
 
         buffer = self._buffer
         if buffer:
@@ -316,7 +314,7 @@ class BrakeSystem:
         elif 0.0 <= normal_load_n < math.inf:
             limit = self.params.abs_efficiency * mu * normal_load_n * self._inverse_mass_per_kg
         else:
-            raise ValueError(f"normal_load_n must be a finite load ≥ 0, got {normal_load_n!r}")
+            raise VehicleInputError(f"normal_load_n must be a finite load ≥ 0, got {normal_load_n!r}")
         if pressure > limit:
             pressure = limit  # ABS modulates the pressure down to the lock threshold
             self.abs_active = speed > 0.0
@@ -345,7 +343,7 @@ class BrakeSystem:
         The sum is always the deceleration :meth:`step` returned. Call once per step, after step.
         """
         if not 0.0 <= regen_limit_n < math.inf:
-            raise ValueError(f"regen_limit_n must be a finite force ≥ 0, got {regen_limit_n!r}")
+            raise VehicleInputError(f"regen_limit_n must be a finite force ≥ 0, got {regen_limit_n!r}")
         total_n = self.decel_mps2 * self.mass_kg
         regen_n = 0.0 if self.abs_active else min(regen_limit_n, total_n)
         friction_n = total_n - regen_n

@@ -14,6 +14,8 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from sdvkit.vehicle.errors import VehicleInputError
+
 if TYPE_CHECKING:
     from sdvkit.vehicle.battery import BatteryParams
 
@@ -42,7 +44,7 @@ class ChargerKind(enum.Enum):
 def charge_curve_w(params: BatteryParams, kind: ChargerKind, soc: float) -> float:
     """Charge power (W) the pack accepts from a ``kind`` charger at ``soc``; zero at or above max_soc."""
     if not 0.0 <= soc <= 1.0:
-        raise ValueError(f"soc = {soc!r}: must be within [0, 1]")
+        raise VehicleInputError(f"soc = {soc!r}: must be within [0, 1]")
     if soc >= params.max_soc:
         return 0.0
     if kind is ChargerKind.DC:
@@ -50,7 +52,7 @@ def charge_curve_w(params: BatteryParams, kind: ChargerKind, soc: float) -> floa
     elif kind is ChargerKind.AC:
         power_w, taper_start_soc = params.ac_charge_power_w, params.ac_taper_start_soc
     else:
-        raise TypeError(f"kind = {kind!r}: must be a ChargerKind")
+        raise VehicleInputError(f"kind = {kind!r}: must be a ChargerKind")
     if soc <= taper_start_soc:
         return power_w
     drop = (1.0 - params.charge_taper_end_fraction) * (soc - taper_start_soc) / (1.0 - taper_start_soc)

@@ -5,6 +5,8 @@ One hierarchy::
     VehicleError
     ├── ParameterError       a parameter is negative, out of its physical range, or inconsistent;
     │                        the message names the parameter, its value and the rule
+    ├── VehicleInputError    a step was given an impossible input (a NaN speed, a zero time step,
+    │                        a friction coefficient of 3): names the input and its value
     ├── UnknownVehicleError  no built-in vehicle of that name (lists the known ones)
     └── VehicleFileError     a vehicle file (FASTSim YAML/JSON) cannot be read or describes
                              something sdvkit cannot simulate; names the file and the field
@@ -28,6 +30,10 @@ class ParameterError(VehicleError, ValueError):
         self.value = value
         self.rule = rule
         super().__init__(f"vehicle parameter {name} = {value!r}: {rule}")
+
+
+class VehicleInputError(VehicleError, ValueError):
+    """A model's step was given an impossible input; the message names it and its value."""
 
 
 class UnknownVehicleError(VehicleError, LookupError):

@@ -12,7 +12,7 @@ FASTSim                                                sdvkit
 ``chassis.wheel_rr_coef``                              ``road_load.rolling_resistance_coefficient``
 ``chassis.wheel_radius_meters``, ``wheel_inertia…``,   ``road_load.wheel_radius_m``, ``wheel_inertia_kg_m2``,
 ``num_wheels``                                         ``wheel_count``
-``chassis.wheel_base_meters``, ``cg_height_meters``    ``lateral.wheelbase_m`` (CG from the axle load split)
+``chassis.wheel_base_meters``                          ``lateral.wheelbase_m`` (CG from the axle load split)
 ``pt_type.BEV.em.pwr_out_max_watts``                   ``powertrain.motor_max_power_w`` and regen power
 ``pt_type.BEV.em.eff_interp_achieved``                 ``powertrain.motoring_efficiency`` (power fraction)
 ``pt_type.BEV.transmission.eff_interp``                ``powertrain.transmission_efficiency``

@@ -30,9 +30,12 @@ is ``v / (L + K·v²)`` with the understeer gradient ``K = m·(b/C_f − a/C_r)/
 blended state and the result is mixed with the kinematic state. Both parts are stable, so the
 blend is.
 
+Combined braking and cornering follows a friction circle: at a longitudinal acceleration a_x the
+axles keep √(1 − (a_x/µg)²) of their lateral grip.
+
 Left out: load transfer itself (so on dry asphalt the grip limit is ≈ 0.95·µ·g ≈ 1.1 g, where
-real mid-size cars corner at 0.9–1.0 g), combined braking + cornering grip (the friction circle),
-tyre relaxation length, roll, and electronic stability control.
+real mid-size cars corner at 0.9–1.0 g), tyre relaxation length, roll, and electronic stability
+control.
 """
 
 from __future__ import annotations
@@ -40,8 +43,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sdvkit.vehicle.brakes import STANDARD_GRAVITY_MPS2
 from sdvkit.vehicle.checks import in_range
+from sdvkit.vehicle.errors import VehicleInputError
+from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2
 
 _TWO_PI = 2.0 * math.pi
 _MAX_GRIP_USAGE = 0.995
@@ -254,7 +258,7 @@ class BicycleModel:
         """Standing still at this pose, wheels straight."""
         for name, value in (("x_m", x_m), ("y_m", y_m), ("heading_rad", heading_rad)):
             if not math.isfinite(value):
-                raise ValueError(f"{name} must be finite, got {value!r}")
+                raise VehicleInputError(f"{name} must be finite, got {value!r}")
         self.x_m = float(x_m)
         self.y_m = float(y_m)
         self.heading_rad = math.remainder(heading_rad, _TWO_PI)
@@ -316,11 +320,11 @@ class BicycleModel:
         circle): the lateral grip left is ``√(1 − (a_x / µg)²)`` of the full grip.
         """
         if not 0.0 < dt_s <= 0.1:
-            raise ValueError(f"dt_s must be in (0, 0.1] s, got {dt_s!r}")
+            raise VehicleInputError(f"dt_s must be in (0, 0.1] s, got {dt_s!r}")
         if not 0.0 < mu <= 2.0:
-            raise ValueError(f"mu must be in (0, 2], got {mu!r}")
+            raise VehicleInputError(f"mu must be in (0, 2], got {mu!r}")
         if not (math.isfinite(speed_mps) and math.isfinite(steer_request_rad)):
-            raise ValueError(
+            raise VehicleInputError(
                 f"speed_mps and steer_request_rad must be finite, got {speed_mps!r}, {steer_request_rad!r}"
             )
 

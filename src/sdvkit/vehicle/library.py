@@ -72,7 +72,7 @@ def _chevrolet_bolt_2020() -> VehicleParams:
         battery=BatteryParams.for_pack(
             energy_kwh=66.0,
             nominal_voltage_v=350.0,
-            max_discharge_power_w=160_000.0,
+            max_discharge_power_w=165_000.0,
             max_charge_power_w=70_000.0,
             ac_charge_power_w=7_200.0,
             dc_charge_power_w=55_000.0,
@@ -211,7 +211,7 @@ def _tesla_model3_rwd_2022() -> VehicleParams:
             "powertrain.motor_max_torque_nm": "estimate: ~420 Nm for a ~200 kW rear drive unit",
             "powertrain.gear_ratio": f"{tesla}: gear ratio 9.04:1",
             "powertrain.motor_max_speed_rpm": "derived: 225 km/h top speed through 9.04:1",
-            "powertrain.motor_max_regen_power_w": "typical: ~75 kW regen on a 60 kWh pack",
+            "powertrain.motor_max_regen_power_w": "typical: ~75 kW regen on a 54 kWh pack",
             "powertrain.drive_axle_load_share": "estimate: rear-wheel drive, ~47/53 front/rear weight",
             "powertrain.motoring_efficiency": _fastsim("2020 Chevrolet Bolt EV thrml.yaml"),
             "battery.min_soc": fastsim,

@@ -88,6 +88,7 @@ class VehicleModel:
         "lateral",
         "ledger",
         "motor_electrical_power_w",
+        "motor_mechanical_power_w",
         "motor_torque_nm",
         "params",
         "powertrain",
@@ -106,6 +107,7 @@ class VehicleModel:
         initial_soc: float | None = None,
         ambient_c: float = 22.0,
         altitude_m: float = 0.0,
+        battery_temperature_c: float | None = None,
         road_friction: float = SURFACES["dry_asphalt"].mu,
         x_m: float = 0.0,
         y_m: float = 0.0,
@@ -121,7 +123,11 @@ class VehicleModel:
         """The road load in this run's air (density from the ambient temperature and altitude)."""
         self.step_s = step_s
         self._effective_mass_kg = params.road_load.effective_mass_kg
-        battery_params = params.battery
+        # The car has stood in this air: the pack starts at the ambient temperature unless told.
+        battery_params = dataclasses.replace(
+            params.battery,
+            initial_temperature_c=ambient_c if battery_temperature_c is None else battery_temperature_c,
+        )
         if initial_soc is not None:
             battery_params = dataclasses.replace(battery_params, initial_soc=initial_soc)
         self.battery = TractionBattery(battery_params)
@@ -148,6 +154,7 @@ class VehicleModel:
         self.speed_mps = speed_mps
         self.acceleration_mps2 = 0.0
         self.motor_electrical_power_w = 0.0
+        self.motor_mechanical_power_w = 0.0
         self.motor_torque_nm = 0.0
         self.charger: ChargerKind | None = None
         self.charge_target_soc = 1.0
@@ -219,13 +226,17 @@ class VehicleModel:
         drives = gear is Gear.DRIVE or gear is Gear.REVERSE
         battery_limit_w = max(0.0, battery.max_discharge_power_w() - auxiliary_w)
         max_drive_n = powertrain.max_drive_force_n(abs(speed), battery_limit_w) if drives else 0.0
+        if self.charger is not None:
+            max_drive_n = 0.0  # drive-away lock while the charging cable is connected
         # Traction control: the driven axle cannot push harder than its tyres grip.
         traction_n = TRACTION_CONTROL_EFFICIENCY * mu * self._normal_load_n * self._drive_axle_load_share
         max_drive_n = min(max_drive_n, traction_n)
         brake_demand_mps2 = self.params.brakes.pedal_to_decel_mps2(controls.brake_pedal_pct)
         request = controls.acceleration_request_mps2
-        if request is not None and gear is Gear.DRIVE:
-            needed_n = mass * request + resist_forward_n
+        if request is not None and gear is not Gear.PARK:
+            # Along the direction the gear drives: braking requests act in every gear, driving
+            # requests where the gear can drive.
+            needed_n = mass * request + drive_sign * resist_forward_n
             if needed_n >= 0.0:
                 drive_n = min(needed_n, max_drive_n)
             else:
@@ -236,6 +247,7 @@ class VehicleModel:
             drive_n = max_drive_n * pedal**self._pedal_exponent if pedal > 0.0 else 0.0
         drive_n *= drive_sign
         if gear is Gear.PARK:
+            # Park while rolling brakes the car to a stop; the pawl then holds it.
             drive_n = 0.0
             brake_demand_mps2 = self.params.brakes.max_decel_mps2
 
@@ -268,8 +280,8 @@ class VehicleModel:
             else:
                 net_n = free_n - math.copysign(holding_n, free_n)
                 new_speed = net_n / mass * dt
-        if gear is Gear.PARK:
-            new_speed = 0.0
+        if gear is Gear.PARK and not moving:
+            new_speed = 0.0  # the parking pawl
 
         # Bookkeeping with the distance actually covered, so the energy balance is exact.
         distance_m = 0.5 * (speed + new_speed) * dt
@@ -277,9 +289,12 @@ class VehicleModel:
         motor_wheel_n = drive_n - (direction_of_motion * regen_n if moving else 0.0)
         wheel_power_w = motor_wheel_n * distance_m / dt
         electrical_w, motor_loss_w, gear_loss_w = powertrain.electrical_power_w(wheel_power_w)
-        # The drive and regen forces were limited to what the battery can give and take, so the
-        # battery delivers what is asked.
-        battery.step(electrical_w + auxiliary_w, dt, self.ambient_c)
+        # The drive force was limited to what the battery can give beyond the auxiliaries; if the
+        # battery still delivers less (at its empty end), the auxiliaries are shed first.
+        delivered_w = battery.step(electrical_w + auxiliary_w, dt, self.ambient_c)
+        shortfall_w = electrical_w + auxiliary_w - delivered_w
+        if shortfall_w > 1e-9 and delivered_w >= 0.0:
+            auxiliary_w = max(0.0, auxiliary_w - shortfall_w)
         ledger = self.ledger
         if wheel_power_w >= 0.0:
             ledger.traction_wheel_j += wheel_power_w * dt
@@ -298,6 +313,7 @@ class VehicleModel:
         ledger.battery_loss_j = battery.loss_j
 
         self.motor_electrical_power_w = electrical_w
+        self.motor_mechanical_power_w = electrical_w - motor_loss_w
         self.motor_torque_nm = powertrain.motor_torque_nm(motor_wheel_n)
         self.acceleration_mps2 = (new_speed - speed) / dt
         self.speed_mps = new_speed
@@ -322,10 +338,5 @@ class VehicleModel:
         self.ledger.battery_out_j = battery.energy_out_j
         self.ledger.battery_loss_j = battery.loss_j
         self.motor_electrical_power_w = 0.0
+        self.motor_mechanical_power_w = 0.0
         self.acceleration_mps2 = 0.0
-
-    # -- the surroundings ----------------------------------------------------------------------
-
-    def stopping_friction_limit_mps2(self) -> float:
-        """The deceleration the tyres allow on this road (µ·g)."""
-        return self.road_friction * STANDARD_GRAVITY_MPS2

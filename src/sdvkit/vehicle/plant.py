@@ -21,6 +21,7 @@ from typing import Any
 
 from sdvkit.runtime import Manifest, VehicleApp
 from sdvkit.vehicle.battery import ChargerKind
+from sdvkit.vehicle.ledger import JOULES_PER_KWH
 from sdvkit.vehicle.model import Gear, VehicleModel
 from sdvkit.vehicle.powertrain import DriveMode
 from sdvkit.vehicle.roadload import STANDARD_GRAVITY_MPS2
@@ -33,7 +34,8 @@ DEFAULT_ORIGIN = (48.1374, 11.5755)
 RATED_CONSUMPTION_KWH_PER_100KM = 16.0
 """What the battery-management range estimate assumes before a trip has a kilometre to go on."""
 
-_KWH = 3.6e6
+_KWH = JOULES_PER_KWH
+UINT32_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -64,6 +66,18 @@ def _bms_range_m(plant: VehiclePlant) -> int:
         consumption = max(5.0, _trip_consumption(plant))
     usable_kwh = plant.model.battery.usable_energy_remaining_j() / _KWH
     return max(0, round(usable_kwh / consumption * 100_000.0))
+
+
+def _time_to_complete_s(plant: VehiclePlant) -> int:
+    """Seconds to the charge limit; 0 when not charging, or when the pack is too cold or hot to
+    charge at all (the estimate is then infinite)."""
+    model = plant.model
+    if model.charger is None:
+        return 0
+    seconds = model.battery.estimate_time_to_target_s(model.charger, model.charge_target_soc)
+    if not math.isfinite(seconds):
+        return 0
+    return min(UINT32_MAX, max(0, round(seconds)))
 
 
 def _int(value: float) -> int:
@@ -126,13 +140,13 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
         read=lambda p: p.model.controls.brake_pedal_pct > 80.0,
     ),
     PublishedSignal(
-        path=f"{_MOTOR}.Power", rate_hz=10, read=lambda p: _int(p.model.motor_electrical_power_w / 1000)
+        path=f"{_MOTOR}.Power", rate_hz=10, read=lambda p: _int(p.model.motor_mechanical_power_w / 1000)
     ),
     PublishedSignal(path=f"{_MOTOR}.Torque", rate_hz=10, read=lambda p: _int(p.model.motor_torque_nm)),
     PublishedSignal(
         path=f"{_MOTOR}.Speed",
         rate_hz=10,
-        read=lambda p: abs(p.model.powertrain.motor_speed_rpm(p.model.speed_mps)),
+        read=lambda p: p.model.powertrain.motor_speed_rpm(p.model.speed_mps),
     ),
     PublishedSignal(
         path="Vehicle.Powertrain.Transmission.CurrentGear",
@@ -172,16 +186,13 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
         read=lambda p: p.model.battery.energy_out_j / _KWH,
     ),
     PublishedSignal(
-        path=f"{_BATTERY}.AccumulatedChargedEnergy", rate_hz=1, read=lambda p: p.model.ledger.charged_j / _KWH
+        path=f"{_BATTERY}.AccumulatedChargedEnergy",
+        rate_hz=1,
+        read=lambda p: p.model.battery.energy_in_j / _KWH,
     ),
     PublishedSignal(path=f"{_BATTERY}.Range", rate_hz=1, read=_bms_range_m),
     PublishedSignal(
         path=f"{_BATTERY}.Charging.IsCharging", rate_hz=1, read=lambda p: p.model.charging_power_w > 0
-    ),
-    PublishedSignal(
-        path=f"{_BATTERY}.Charging.IsDischarging",
-        rate_hz=1,
-        read=lambda p: p.model.battery.terminal_power_w > 0,
     ),
     PublishedSignal(
         path=f"{_BATTERY}.Charging.ChargingPort.AnyPosition.IsChargingCableConnected",
@@ -192,23 +203,14 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
         path=f"{_BATTERY}.Charging.MaxPower",
         rate_hz=1,
         read=lambda p: (
-            p.model.battery.charge_power_limit_w(p.model.charger, p.model.battery.soc) / 1000
+            p.model.battery.charge_power_limit_w(p.model.charger, p.model.battery.soc)
+            * p.model.battery.temperature_factor()
+            / 1000
             if p.model.charger is not None
             else 0.0
         ),
     ),
-    PublishedSignal(
-        path=f"{_BATTERY}.Charging.TimeToComplete",
-        rate_hz=1,
-        read=lambda p: (
-            max(
-                0,
-                round(p.model.battery.estimate_time_to_target_s(p.model.charger, p.model.charge_target_soc)),
-            )
-            if p.model.charger is not None
-            else 0
-        ),
-    ),
+    PublishedSignal(path=f"{_BATTERY}.Charging.TimeToComplete", rate_hz=1, read=_time_to_complete_s),
     # Energy use, at 1 Hz.
     PublishedSignal(
         path="Vehicle.Powertrain.EnergyUse.AuxiliaryPower",
@@ -271,6 +273,7 @@ ACTUATORS: tuple[str, ...] = (
 """Every actuator the plant provides."""
 
 ATTRIBUTES: tuple[str, ...] = (
+    f"{_BATTERY}.Charging.IsDischarging",
     f"{_BATTERY}.GrossCapacity",
     f"{_BATTERY}.NominalVoltage",
     f"{_MOTOR}.MaxPower",
@@ -367,6 +370,8 @@ class VehiclePlant(VehicleApp):
                 f"{_CONTROL}.Longitudinal.Source": "NONE",
                 f"{_CONTROL}.Lateral.Source": "NONE",
                 CHARGE_LIMIT: round(self.model.charge_target_soc * 100),
+                # No vehicle-to-load: the pack never discharges through the charge port.
+                f"{_BATTERY}.Charging.IsDischarging": False,
             }
         )
         self._publish_due(force=True)

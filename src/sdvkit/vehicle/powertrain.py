@@ -117,10 +117,10 @@ class Powertrain:
     def max_drive_force_n(self, speed_mps: float, battery_power_limit_w: float) -> float:
         """Largest tractive force at the wheels at this speed: torque, power and battery limits."""
         params = self.params
+        if battery_power_limit_w <= 0.0 or speed_mps >= self.max_wheel_speed_mps:
+            return 0.0
         torque_force = params.motor_max_torque_nm * params.gear_ratio / self._wheel_radius_m
         torque_force *= params.transmission_efficiency
-        if speed_mps >= self.max_wheel_speed_mps:
-            return 0.0
         if speed_mps < 0.1:
             return torque_force * self._power_fraction
         mech_limit_w = params.motor_max_power_w * self._power_fraction
