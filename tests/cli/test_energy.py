@@ -91,6 +91,9 @@ def test_cold_ambient_costs_energy(tmp_path: Path, capsys: pytest.CaptureFixture
         (("--vehicle", "/nonexistent/car.yaml"), "no such vehicle file"),
         (("--ambient-c", "-100"), "ambient temperature -100.0 °C is outside"),
         (("--initial-soc", "0"), "--initial-soc 0.0 must be in (0, 1]"),
+        (("--drive-to-empty", "--initial-soc", "0.4"), "start above 50 % to score the range app"),
+        (("--drive-to-empty", "--ambient-c", "-45"), "ambient temperature -45.0 °C is outside"),
+        (("--altitude-m", "9000"), "altitude 9000.0 m is outside [-500, 5000] m"),
     ],
 )
 def test_bad_input_is_named(args: tuple[str, ...], message: str, capsys: pytest.CaptureFixture[str]) -> None:

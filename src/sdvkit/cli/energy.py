@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from sdvkit.energy.cycle_run import CycleResult, run_cycle
+from sdvkit.energy.cycle_run import CycleResult, check_conditions, run_cycle
 from sdvkit.energy.errors import EnergyError
 from sdvkit.energy.range_app import RangeAppSpec, drive_to_empty
 from sdvkit.energy.range_model import RangeModelSpec
@@ -23,6 +23,7 @@ from sdvkit.world.cycles import (
 )
 from sdvkit.world.errors import WorldError
 
+DEFAULT_INITIAL_SOC = 0.9
 DRIVE_TO_EMPTY_THRESHOLDS_PCT = (90.0, 80.0, 70.0, 60.0, 50.0)
 DRIVE_TO_EMPTY_STEP_S = 0.1
 """A drive to empty is hours of driving: it runs at 10 Hz (the cycle runs run at 100 Hz)."""
@@ -58,7 +59,11 @@ def add_parser(subparsers: Any) -> None:
         help="altitude in metres; with the temperature it sets the air density (default 0)",
     )
     parser.add_argument(
-        "--initial-soc", type=float, default=0.9, metavar="SOC", help="state of charge at the start, 0-1"
+        "--initial-soc",
+        type=float,
+        default=None,
+        metavar="SOC",
+        help="state of charge at the start, 0-1 (default 0.9; with --drive-to-empty, the pack's maximum)",
     )
     parser.add_argument(
         "--drive-to-empty",
@@ -82,8 +87,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         vehicle = resolve_vehicle(args.vehicle)
         cycle = resolve_cycle(args.cycle)
-        if not 0.0 < args.initial_soc <= 1.0:
+        if args.initial_soc is not None and not 0.0 < args.initial_soc <= 1.0:
             raise EnergyError(f"--initial-soc {args.initial_soc} must be in (0, 1]")
+        check_conditions(ambient_c=args.ambient_c, altitude_m=args.altitude_m)
         if args.with_route and not args.drive_to_empty:
             raise EnergyError("--with-route goes with --drive-to-empty")
         if args.drive_to_empty:
@@ -93,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
             cycle,
             ambient_c=args.ambient_c,
             altitude_m=args.altitude_m,
-            initial_soc=args.initial_soc,
+            initial_soc=DEFAULT_INITIAL_SOC if args.initial_soc is None else args.initial_soc,
         )
     except (VehicleError, WorldError, EnergyError) as error:
         print(f"sdvkit energy: error: {error}", file=sys.stderr)
@@ -106,14 +112,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _drive_to_empty(vehicle: VehicleParams, cycle: DriveCycle, args: argparse.Namespace) -> int:
-    thresholds = tuple(pct for pct in DRIVE_TO_EMPTY_THRESHOLDS_PCT if pct < vehicle.battery.max_soc * 100)
+    start_pct = 100 * (vehicle.battery.max_soc if args.initial_soc is None else args.initial_soc)
+    thresholds = tuple(pct for pct in DRIVE_TO_EMPTY_THRESHOLDS_PCT if pct < start_pct)
+    if not thresholds:
+        raise EnergyError(f"--initial-soc {args.initial_soc}: start above 50 % to score the range app")
     result = drive_to_empty(
         vehicle,
         [cycle],
         with_route=args.with_route,
         spec=RangeAppSpec(model=RangeModelSpec.for_vehicle(vehicle)),
         thresholds_soc_pct=thresholds,
+        initial_soc=args.initial_soc,
         ambient_c=args.ambient_c,
+        altitude_m=args.altitude_m,
         step_s=DRIVE_TO_EMPTY_STEP_S,
     )
     if args.json:

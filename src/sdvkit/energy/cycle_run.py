@@ -114,6 +114,14 @@ class CycleResult:
         }
 
 
+def check_conditions(*, ambient_c: float, altitude_m: float) -> None:
+    """Refuse an ambient temperature or altitude no run can be made in (EnergyRunError)."""
+    if not (math.isfinite(ambient_c) and -40.0 <= ambient_c <= 50.0):
+        raise EnergyRunError(f"ambient temperature {ambient_c} °C is outside [-40, 50] °C")
+    if not (math.isfinite(altitude_m) and -500.0 <= altitude_m <= 5_000.0):
+        raise EnergyRunError(f"altitude {altitude_m} m is outside [-500, 5000] m")
+
+
 def run_cycle(
     params: VehicleParams,
     cycle: DriveCycle,

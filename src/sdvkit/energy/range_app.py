@@ -269,6 +269,7 @@ def drive_to_empty(
     initial_soc: float | None = None,
     thresholds_soc_pct: Sequence[float] = (80.0,),
     ambient_c: float = 22.0,
+    altitude_m: float = 0.0,
     step_s: float = 0.1,
     max_repeats: int = 20,
 ) -> DriveToEmptyResult:
@@ -291,7 +292,9 @@ def drive_to_empty(
     clock = SimClock(tick_s=step_s)
     broker = Broker(builtin_catalogue(), now_ns=clock.now_ns)
     runner = AppRunner(broker, clock)
-    model = VehicleModel(params, step_s=step_s, initial_soc=initial_soc, ambient_c=ambient_c)
+    model = VehicleModel(
+        params, step_s=step_s, initial_soc=initial_soc, ambient_c=ambient_c, altitude_m=altitude_m
+    )
     runner.add(VehiclePlant(model))
     runner.add(CycleDriverApp(cycle, step_s=step_s))
     app = runner.add(RangePredictionApp(spec))
