@@ -102,6 +102,24 @@ class TestLaneRoute:
         pose = route.pose_at(road.length_m - 10.0)
         assert tuple(pose) == pytest.approx((51.75, 50.0, math.pi / 2))
 
+    def test_offset_to_the_left_of_the_direction_of_travel(self) -> None:
+        road = straight_road(length_m=200.0)
+        forward = LaneRoute(road=road, lane_id=-1, offset_m=0.5)
+        backward = LaneRoute(road=road, lane_id=1, offset_m=0.5)  # drives towards -x: left is -y
+        assert tuple(forward.pose_at(10.0)) == pytest.approx((10.0, -1.25, 0.0))
+        assert tuple(backward.pose_at(10.0)) == pytest.approx((190.0, 1.25, math.pi))
+        assert forward.project(50.0, -1.25) == pytest.approx((50.0, 0.0))
+        assert backward.project(150.0, 1.25) == pytest.approx((50.0, 0.0))
+        assert forward.project(50.0, -1.75) == pytest.approx((50.0, -0.5))
+        against = LaneRoute(road=road, lane_id=-1, forward=False, offset_m=0.5)  # left of -x travel
+        assert tuple(against.pose_at(10.0))[:2] == pytest.approx((190.0, -2.25))
+        curved = curved_road(50.0, angle_rad=math.pi / 2)
+        route = LaneRoute(road=curved, lane_id=-1, offset_m=-0.5)
+        end = route.pose_at(curved.length_m)
+        assert tuple(end) == pytest.approx((52.25, 50.0, math.pi / 2))
+        with pytest.raises(ActorError, match="offset_m must be a finite number"):
+            LaneRoute(road=road, lane_id=-1, offset_m=math.inf)
+
     def test_bad_lane_or_start(self) -> None:
         road = straight_road(length_m=100.0)
         with pytest.raises(RoadError, match="no lane -3"):

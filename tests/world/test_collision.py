@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sdvkit.world.collision import OrientedBox, box_overlap, first_contact
+from sdvkit.world.collision import OrientedBox, box_overlap, distance_between, first_contact
 from sdvkit.world.errors import WorldError
 
 
@@ -120,3 +120,25 @@ class TestFirstContact:
     def test_dt_must_be_positive(self) -> None:
         with pytest.raises(WorldError, match="dt_s must be > 0"):
             first_contact(box(0, 0), (0.0, 0.0, 0.0), box(10, 0), (10.0, 0.0, 0.0), 0.0)
+
+
+class TestDistanceBetween:
+    def test_bumper_to_bumper(self) -> None:
+        assert distance_between(box(0.0, 0.0), box(10.0, 0.0)) == pytest.approx(6.0)
+        assert distance_between(box(0.0, 0.0), box(0.0, 5.0)) == pytest.approx(3.0)
+
+    def test_corner_to_corner_and_rotated(self) -> None:
+        # corners (2, 1) and (5, 5): a 3-4-5 triangle
+        assert distance_between(box(0.0, 0.0), box(7.0, 6.0)) == pytest.approx(5.0)
+        # a box turned 90°: its near face is 1 m from its centre
+        assert distance_between(box(0.0, 0.0), box(6.0, 0.0, math.pi / 2)) == pytest.approx(3.0)
+        # turned 45°, its corner points at the first box's front face
+        corner_reach = math.hypot(2.0, 1.0) * math.cos(math.atan2(1.0, 2.0) - math.pi / 4)
+        gap = distance_between(box(0.0, 0.0), box(10.0, 0.0, math.pi / 4))
+        assert gap == pytest.approx(10.0 - 2.0 - corner_reach)
+
+    def test_symmetric_and_zero_when_touching_or_overlapping(self) -> None:
+        a, b = box(0.0, 0.0, 0.3), box(6.0, 2.0, -1.1, length=4.5, width=1.8)
+        assert distance_between(a, b) == pytest.approx(distance_between(b, a))
+        assert distance_between(box(0.0, 0.0), box(4.0, 0.0)) == 0.0  # touching
+        assert distance_between(box(0.0, 0.0), box(1.0, 0.5, 0.7)) == 0.0  # overlapping

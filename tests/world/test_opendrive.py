@@ -173,6 +173,7 @@ def document(
   <road id="r" length="{parts.get("length", "100")}" junction="-1">
     <planView>{geometry}</planView>
     <lanes>{lanes}</lanes>
+    {parts.get("road_extra", "")}
   </road>
   {parts.get("extra", "")}
 </OpenDRIVE>"""
@@ -230,6 +231,32 @@ class TestOtherGeometry:
         assert road.lane_bounds(-1, 100.0) == pytest.approx((-2.9, 0.5))
         assert road.lane_bounds(-2, 100.0) == pytest.approx((-3.9, -2.9))
         assert road.lane(-2, 70.0).road_marks[0].type is MarkingType.CURB
+
+
+class TestWhatIsReadAndWhatIsIgnored:
+    def test_lane_offset_from_s_50(self) -> None:
+        lanes = """<laneOffset s="50" a="1" b="0" c="0" d="0"/>
+           <laneSection s="0"><right>
+             <lane id="-1" type="driving"><width sOffset="0" a="3.5"/></lane>
+           </right></laneSection>"""
+        road = parse_opendrive(document(lanes=lanes)).roads[0]
+        assert road.lane_bounds(-1, 60.0) == pytest.approx((-2.5, 1.0))
+        assert road.lane_center_t(-1, 60.0) == pytest.approx(-0.75)
+        assert road.lane_center_t(-1, 40.0) == pytest.approx(-1.75)
+
+    def test_elevation_objects_signals_and_borders_are_ignored(self) -> None:
+        """docs/world.md: these are read past (not refused); the road is the same without them."""
+        ignored = """<elevationProfile><elevation s="0" a="0" b="0.05" c="0" d="0"/></elevationProfile>
+          <lateralProfile><superelevation s="0" a="0.02" b="0" c="0" d="0"/></lateralProfile>
+          <objects><object id="1" s="10" t="-5" type="pole" zOffset="0"/></objects>
+          <signals><signal id="2" s="20" t="-4" dynamic="no" type="206"/></signals>"""
+        lanes = """<laneSection s="0"><right><lane id="-1" type="driving">
+             <width sOffset="0" a="3.5"/><border sOffset="0" a="9"/>
+           </lane></right></laneSection>"""
+        plain = parse_opendrive(document(lanes=lanes)).roads[0]
+        road = parse_opendrive(document(lanes=lanes, road_extra=ignored)).roads[0]
+        assert road.lane_bounds(-1, 50.0) == plain.lane_bounds(-1, 50.0) == pytest.approx((-3.5, 0.0))
+        assert tuple(road.pose_at(50.0)) == tuple(plain.pose_at(50.0))
 
 
 class TestBadInput:

@@ -13,6 +13,7 @@ from sdvkit.world.roads import (
     ContactPoint,
     Cubic,
     ElementType,
+    JunctionConnection,
     Lane,
     LaneSection,
     LaneType,
@@ -391,3 +392,215 @@ class TestNetwork:
 def test_segment_base_is_abstract() -> None:
     with pytest.raises(NotImplementedError):
         Segment(s_m=0, x_m=0, y_m=0, heading_rad=0, length_m=1).pose_at(0.5)
+
+
+def _road_with_offsets(*offsets: Cubic, sections: tuple[LaneSection, ...] | None = None) -> Road:
+    line = ReferenceLine(segments=(Line(s_m=0, x_m=0, y_m=0, heading_rad=0, length_m=100),))
+    lanes = LaneSection(
+        left=(Lane(id=1, widths=(Cubic(a=3.5),)),),
+        right=(Lane(id=-1, widths=(Cubic(a=3.5),)),),
+    )
+    return Road(
+        id="r",
+        length_m=100,
+        reference_line=line,
+        lane_sections=sections if sections is not None else (lanes,),
+        lane_offsets=offsets,
+    )
+
+
+class TestLaneCentreWithLaneOffsets:
+    """The lane centre is midway between the lane's borders wherever the lane offset changes."""
+
+    @pytest.mark.parametrize(
+        "offsets",
+        [
+            (Cubic(s_m=50.0, a=1.0),),  # an offset that starts beyond s = 0
+            (Cubic(s_m=0.0, a=0.0), Cubic(s_m=50.0, a=1.0)),  # two constant records
+            (Cubic(s_m=0.0, a=0.5, b=0.01),),  # a sloping offset
+        ],
+    )
+    def test_centre_lies_between_the_borders(self, offsets: tuple[Cubic, ...]) -> None:
+        road = _road_with_offsets(*offsets)
+        for s in (0.0, 25.0, 49.0, 50.0, 60.0, 100.0):
+            for lane_id in (1, -1):
+                right, left = road.lane_bounds(lane_id, s)
+                assert road.lane_center_t(lane_id, s) == pytest.approx(0.5 * (right + left))
+                pose = road.lane_center_pose(lane_id, s)
+                assert road.to_road_coords(pose.x_m, pose.y_m).t_m == pytest.approx(0.5 * (right + left))
+
+    def test_offset_from_s_50(self) -> None:
+        road = _road_with_offsets(Cubic(s_m=50.0, a=1.0))
+        assert road.lane_bounds(-1, 60.0) == pytest.approx((-2.5, 1.0))
+        assert road.lane_center_t(-1, 60.0) == pytest.approx(-0.75)
+        assert road.lane_center_t(-1, 40.0) == pytest.approx(-1.75)
+        assert road.lane_pose(-1, 60.0).y_m == pytest.approx(-0.75)
+
+    def test_one_constant_offset_from_s_0(self) -> None:
+        road = _road_with_offsets(Cubic(s_m=0.0, a=1.0))
+        for s in (0.0, 60.0):
+            assert road.lane_center_t(-1, s) == pytest.approx(-0.75)
+            assert road.lane_center_t(1, s) == pytest.approx(2.75)
+
+    def test_lane_sections_with_different_lanes(self) -> None:
+        narrow = LaneSection(right=(Lane(id=-1, widths=(Cubic(a=3.0),)),))
+        wide = LaneSection(
+            s_m=40.0, right=(Lane(id=-1, widths=(Cubic(a=4.0),)), Lane(id=-2, widths=(Cubic(a=1.0),)))
+        )
+        road = _road_with_offsets(sections=(narrow, wide))
+        assert road.lane_center_t(-1, 20.0) == pytest.approx(-1.5)
+        assert road.lane_center_t(-1, 70.0) == pytest.approx(-2.0)
+        assert road.lane_id_at(70.0, -4.5) == -2
+        assert road.lane_id_at(20.0, -3.5) is None
+        assert road.t_limits_m[0] <= -5.0
+
+    def test_t_limits_hold_every_lane_and_are_tight(self) -> None:
+        bulging = LaneSection(right=(Lane(id=-1, widths=(Cubic(a=3.0, b=0.1, c=-0.002),)),))
+        road = _road_with_offsets(Cubic(s_m=0.0, a=0.0, d=1e-6), sections=(bulging,))
+        low, high = road.t_limits_m
+        for s in range(101):
+            right, left = road.lane_bounds(-1, float(s))
+            assert low <= right <= left <= high
+        # the width peaks at 4.25 m (ds = 25); the offset reaches 1 m at s = 100
+        assert low == pytest.approx(-4.25 - 1.0)
+        assert high == pytest.approx(1.0)
+
+
+class TestLanePose:
+    def test_offset_is_to_the_left_of_the_driving_direction(self) -> None:
+        road = straight_road(length_m=100.0)
+        right = road.lane_pose(-1, 10.0, offset_m=0.5)
+        assert tuple(right) == pytest.approx((10.0, -1.25, 0.0))
+        left = road.lane_pose(1, 10.0, offset_m=0.5)  # drives towards -x: its left is -y
+        assert (left.x_m, left.y_m) == pytest.approx((10.0, 1.25))
+        assert (math.cos(left.heading_rad), math.sin(left.heading_rad)) == pytest.approx((-1.0, 0.0))
+        assert tuple(road.lane_pose(-1, 10.0)) == pytest.approx(tuple(road.lane_center_pose(-1, 10.0)))
+
+    @pytest.mark.parametrize(("lane_id", "offset"), [(-1, 0.0), (-1, 0.8), (1, -0.6), (1, 0.0)])
+    def test_heading_follows_the_driving_direction_on_a_curve(self, lane_id: int, offset: float) -> None:
+        road = curved_road(40.0, angle_rad=math.pi / 2, approach_m=10.0, exit_m=10.0)
+        step = 1e-3
+        for s in (5.0, 30.0, 60.0):
+            here = road.lane_pose(lane_id, s, offset_m=offset)
+            ahead = road.lane_pose(lane_id, s + step, offset_m=offset)
+            behind = road.lane_pose(lane_id, s - step, offset_m=offset)
+            dx, dy = ahead.x_m - behind.x_m, ahead.y_m - behind.y_m
+            if not road.drives_forward(lane_id):
+                dx, dy = -dx, -dy
+            assert math.cos(here.heading_rad - math.atan2(dy, dx)) == pytest.approx(1.0, abs=1e-9)
+            # the offset line keeps its distance from the lane centre, to the driver's left
+            centre = road.lane_center_pose(lane_id, s)
+            lateral = -(here.x_m - centre.x_m) * math.sin(here.heading_rad) + (
+                here.y_m - centre.y_m
+            ) * math.cos(here.heading_rad)
+            assert lateral == pytest.approx(offset, abs=1e-9)
+
+    def test_bad_offset_or_lane(self) -> None:
+        road = straight_road(length_m=100.0)
+        with pytest.raises(RoadError, match="offset_m must be a finite number"):
+            road.lane_pose(-1, 10.0, offset_m=math.nan)
+        with pytest.raises(RoadError, match="no lane -3"):
+            road.lane_pose(-3, 10.0)
+
+
+class TestErrorsBelongToTheHierarchy:
+    """Bad enumeration values raise RoadError naming the value, not a bare ValueError."""
+
+    def test_road_mark_type_and_colour(self) -> None:
+        with pytest.raises(RoadError, match=r"RoadMark: type must be one of .*'solid'.*, not 'zigzag'"):
+            RoadMark(type="zigzag")  # type: ignore[arg-type]
+        with pytest.raises(RoadError, match=r"RoadMark: color must be one of .*, not 'plaid'"):
+            RoadMark(type=MarkingType.SOLID, color="plaid")  # type: ignore[arg-type]
+
+    def test_road_link(self) -> None:
+        with pytest.raises(
+            RoadError, match=r"road link to 'x': element_type must be one of .*, not 'bridge'"
+        ):
+            RoadLink(element_type="bridge", element_id="x")  # type: ignore[arg-type]
+        with pytest.raises(RoadError, match=r"contact_point must be one of 'start', 'end', not 'middle'"):
+            RoadLink(element_type=ElementType.ROAD, element_id="x", contact_point="middle")  # type: ignore[arg-type]
+
+    def test_junction_connection(self) -> None:
+        with pytest.raises(RoadError, match=r"junction connection '0': contact_point .*, not 'side'"):
+            JunctionConnection(id="0", incoming_road_id="a", connecting_road_id="b", contact_point="side")  # type: ignore[arg-type]
+        with pytest.raises(
+            RoadError, match=r"a lane link must be two lane ids \(from, to\), not \(1, 2, 3\)"
+        ):
+            JunctionConnection(
+                id="0",
+                incoming_road_id="a",
+                connecting_road_id="b",
+                contact_point=ContactPoint.START,
+                lane_links=((1, 2, 3),),  # type: ignore[arg-type]
+            )
+
+    def test_traffic_rule(self) -> None:
+        line = ReferenceLine(segments=(Line(s_m=0, x_m=0, y_m=0, heading_rad=0, length_m=100),))
+        section = LaneSection(right=(Lane(id=-1, widths=(Cubic(a=3.0),)),))
+        with pytest.raises(RoadError, match=r"road 'r': rule must be one of 'RHT', 'LHT', not 'left'"):
+            Road(id="r", length_m=100, reference_line=line, lane_sections=(section,), rule="left")  # type: ignore[arg-type]
+
+
+class TestNetworkModule:
+    def test_network_types_are_reexported_from_roads(self) -> None:
+        from sdvkit.world import network, roads
+
+        for name in ("Junction", "JunctionConnection", "MapHeader", "RoadNetwork", "RoadPosition"):
+            assert getattr(roads, name) is getattr(network, name)
+        with pytest.raises(AttributeError, match="no attribute 'Nothing'"):
+            roads.Nothing  # noqa: B018
+
+    @pytest.mark.parametrize("first", ["sdvkit.world.network", "sdvkit.world.roads"])
+    def test_either_module_imports_first(self, first: str) -> None:
+        import subprocess
+        import sys
+
+        code = f"import {first}; from sdvkit.world.roads import RoadNetwork; print(RoadNetwork.__module__)"
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        assert result.stdout.strip() == "sdvkit.world.network"
+
+    def test_next_lanes_through_the_junction(self) -> None:
+        network = x_intersection(arm_length_m=80.0)
+        # The arms start at the junction: lane 1 drives towards it and leaves the arm at s = 0.
+        # Straight on, left (both along their connecting roads) or right (against the south-west arc).
+        assert set(network.next_lanes("west", 1)) == {
+            ("west-east", -1),
+            ("west-north", -1),
+            ("south-west", 1),
+        }
+        assert network.next_lanes("west-north", -1) == (("north", -1),)
+        assert network.next_lanes("south-west", 1) == (("south", -1),)
+        assert network.next_lanes("west", -1) == ()  # leaves the arm at its far end: nothing there
+
+    def test_locate_agrees_with_projecting_on_every_road(self) -> None:
+        """The grid and the early outs find what trying every road finds."""
+        networks = [
+            x_intersection(arm_length_m=60.0, lanes_per_direction=2),
+            RoadNetwork(roads=(curved_road(30.0, angle_rad=math.pi, approach_m=20.0, road_id="c"),)),
+            RoadNetwork(roads=(_road_with_offsets(Cubic(s_m=0.0, a=0.5, b=0.02)),)),
+        ]
+        for network in networks:
+            xs = [-70.0 + 1.7 * i for i in range(90)]
+            for x in xs:
+                for y in xs:
+                    assert network.locate(x, y) == _locate_everywhere(network, x, y), (x, y)
+
+
+def _locate_everywhere(network: RoadNetwork, x: float, y: float) -> tuple[str, float, float, int] | None:
+    best: tuple[tuple[int, int, float], tuple[str, float, float, int]] | None = None
+    for road in network.roads:
+        coords = road.try_road_coords(x, y)
+        if coords is None:
+            continue
+        lane_id = road.lane_id_at(coords.s_m, coords.t_m)
+        if lane_id is None:
+            continue
+        lane = road.lane(lane_id, coords.s_m)
+        key = (
+            0 if road.junction_id is None else 1,
+            0 if lane.type is LaneType.DRIVING else 1,
+            abs(coords.t_m - road.lane_center_t(lane_id, coords.s_m)),
+        )
+        if best is None or key < best[0]:
+            best = (key, (road.id, coords.s_m, coords.t_m, lane_id))
+    return None if best is None else best[1]

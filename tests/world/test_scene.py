@@ -40,6 +40,7 @@ def drive_ego(world: World, speed_mps: float, seconds: float, heading_rad: float
             ego.y_m + speed_mps * DT * math.sin(heading_rad),
             heading_rad,
             speed_mps=speed_mps,
+            accel_mps2=0.0,
         )
         world.step(DT)
 
@@ -155,7 +156,7 @@ class TestQueries:
     def test_errors(self) -> None:
         world = World()
         with pytest.raises(WorldError, match="place_ego"):
-            world.set_ego_pose(0.0, 0.0, 0.0)
+            world.set_ego_pose(0.0, 0.0, 0.0, speed_mps=0.0, accel_mps2=0.0)
         with pytest.raises(WorldError, match="no ego"):
             world.relative_to_ego("x")
         world.add_actor(ActorSpec.car("a"), state=ActorState(0.0, 0.0, 0.0))
@@ -235,3 +236,92 @@ def test_world_steps_fast() -> None:
     started = time.perf_counter()
     drive_ego(world, 12.0, 20.0)
     assert time.perf_counter() - started < 2.0
+
+
+def crash_two_actors(reverse: bool) -> tuple[CollisionEvent, ...]:
+    """Two scripted cars collide at a right angle; then a third pair touches in the same step."""
+    world = World()
+    actors = [
+        (
+            ActorSpec.car("west"),
+            ScriptedMotion(
+                route=PolylinePath(waypoints=((-30.0, 0.0), (30.0, 0.0))), profile=SpeedProfile.constant(10.0)
+            ),
+        ),
+        (
+            ActorSpec.car("south"),
+            ScriptedMotion(
+                route=PolylinePath(waypoints=((0.0, -30.0), (0.0, 30.0))), profile=SpeedProfile.constant(10.0)
+            ),
+        ),
+        (
+            ActorSpec.car("alpha"),
+            ScriptedMotion(
+                route=PolylinePath(waypoints=((-30.0, 100.0), (30.0, 100.0))),
+                profile=SpeedProfile.constant(10.0),
+            ),
+        ),
+        (
+            ActorSpec.car("zulu"),
+            ScriptedMotion(
+                route=PolylinePath(waypoints=((0.0, 70.0), (0.0, 130.0))), profile=SpeedProfile.constant(10.0)
+            ),
+        ),
+    ]
+    for spec, behaviour in reversed(actors) if reverse else actors:
+        world.add_actor(spec, behaviour)
+    events: list[CollisionEvent] = []
+    for _ in range(400):
+        events.extend(world.step(DT))
+    return tuple(events)
+
+
+class TestCollisionEventsDoNotDependOnInsertionOrder:
+    def test_pairs_signs_and_order(self) -> None:
+        events = crash_two_actors(reverse=False)
+        assert events == crash_two_actors(reverse=True)
+        # two crashes at the same instant (mirror images 100 m apart): by time, then by ids
+        assert sorted((event.first_id, event.second_id) for event in events) == [
+            ("alpha", "zulu"),
+            ("south", "west"),
+        ]
+        assert list(events) == sorted(
+            events, key=lambda event: (event.time_s, event.first_id, event.second_id)
+        )
+        south_west = next(event for event in events if event.first_id == "south").impact
+        # seen from "south" (heading +y), "west" (heading +x) comes from its left, moving +x, -y relative
+        assert (south_west.relative_vx_mps, south_west.relative_vy_mps) == pytest.approx((10.0, -10.0))
+
+    def test_the_ego_still_comes_first(self) -> None:
+        world = World()
+        world.add_actor(ActorSpec.car("a"), Stationary(x_m=8.0, y_m=0.0))
+        world.place_ego(EGO, x_m=0.0, y_m=0.0, heading_rad=0.0)
+        drive_ego(world, 5.0, 1.0)
+        (event,) = world.collisions
+        assert (event.first_id, event.second_id) == (EGO_ID, "a")
+
+
+class TestEgoPose:
+    def test_speed_and_acceleration_are_required(self) -> None:
+        world = World()
+        world.place_ego(EGO, x_m=0.0, y_m=0.0, heading_rad=0.0)
+        with pytest.raises(TypeError, match="speed_mps"):
+            world.set_ego_pose(1.0, 0.0, 0.0, accel_mps2=0.0)  # type: ignore[call-arg]
+        with pytest.raises(TypeError, match="accel_mps2"):
+            world.set_ego_pose(1.0, 0.0, 0.0, speed_mps=10.0)  # type: ignore[call-arg]
+        world.set_ego_pose(0.1, 0.0, 0.0, speed_mps=10.0, accel_mps2=1.0)
+        world.step(DT)
+        ego = world.ego
+        assert ego is not None
+        assert (ego.speed_mps, ego.accel_mps2) == (10.0, 1.0)
+
+
+class TestGap:
+    def test_bumper_to_bumper_and_sideways(self) -> None:
+        world = World()
+        world.place_ego(EGO, x_m=0.0, y_m=-1.75, heading_rad=0.0)
+        world.add_actor(ActorSpec.car("ahead"), state=ActorState(40.0, -1.75, 0.0))
+        world.add_actor(ActorSpec.car("beside"), state=ActorState(0.0, 1.75, math.pi))
+        assert world.gap_m("ahead") == pytest.approx(40.0 - 0.5 * EGO.length_m - 0.5 * 4.5)
+        assert world.gap_m("beside") == pytest.approx(3.5 - 0.5 * EGO.width_m - 0.5 * 1.8)
+        assert world.gap_m("ahead", "beside") == world.gap_m("beside", "ahead")

@@ -213,3 +213,131 @@ class TestGapAcceptance:
             )
         with pytest.raises(ActorError, match=r"critical_gap_s must be a finite number > 0, not -4.0"):
             GapParams(desired_speed_mps=1.0, critical_gap_s=-4.0)
+
+
+def two_cars_at_a_crossing(
+    first_id: str, second_id: str, *, reverse: bool = False, at_the_line: bool = True
+) -> World:
+    """Two gap-accepting cars on crossing paths (conflict point at the origin), one from the west
+    along +x, one from the south along +y: standing at their stop lines, or arriving together."""
+    world = World()
+    params = GapParams(desired_speed_mps=8.0, critical_gap_s=4.0)
+    cars = [
+        (
+            ActorSpec.car(actor_id),
+            GapAcceptance(
+                route=PolylinePath(waypoints=waypoints),
+                stop_distance_m=34.0,
+                conflict_distance_m=40.0,
+                params=params,
+                start_distance_m=34.0 if at_the_line else 0.0,
+                start_speed_mps=0.0 if at_the_line else None,
+            ),
+        )
+        for actor_id, waypoints in (
+            (first_id, ((-40.0, 0.0), (60.0, 0.0))),
+            (second_id, ((0.0, -40.0), (0.0, 60.0))),
+        )
+    ]
+    for spec, behaviour in reversed(cars) if reverse else cars:
+        world.add_actor(spec, behaviour)
+    return world
+
+
+def run_crossing(world: World, ids: tuple[str, str], seconds: float = 30.0) -> dict[str, float]:
+    """Step the world; when each actor began to cross."""
+    went: dict[str, float] = {}
+    for _ in range(round(seconds / DT)):
+        world.step(DT)
+        for actor_id in ids:
+            behaviour = world.behaviour(actor_id)
+            assert isinstance(behaviour, GapAcceptance)
+            if behaviour.phase is CrossingPhase.CROSSING:
+                went.setdefault(actor_id, world.time_s)
+    return went
+
+
+class TestTwoWaitingActors:
+    @pytest.mark.parametrize("reverse", [False, True])
+    def test_both_standing_at_their_lines_take_turns_the_smaller_id_first(self, reverse: bool) -> None:
+        world = two_cars_at_a_crossing("a", "b", reverse=reverse)
+        went = run_crossing(world, ("a", "b"))
+        assert world.collisions == ()
+        assert set(went) == {"a", "b"}
+        assert went["a"] < went["b"]
+        assert world.actor("a").x_m > 20.0
+        assert world.actor("b").y_m > 20.0
+
+    @pytest.mark.parametrize("reverse", [False, True])
+    def test_arriving_together_they_take_turns(self, reverse: bool) -> None:
+        world = two_cars_at_a_crossing("a", "b", reverse=reverse, at_the_line=False)
+        went = run_crossing(world, ("a", "b"))
+        assert world.collisions == ()
+        assert went["a"] < went["b"]
+        assert world.actor("b").y_m > 20.0
+
+    def test_the_order_is_by_id_not_by_route(self) -> None:
+        world = two_cars_at_a_crossing("z", "m")
+        went = run_crossing(world, ("z", "m"))
+        assert world.collisions == ()
+        assert went["m"] < went["z"]
+
+    def test_a_standing_vehicle_counts_by_its_time_from_rest(self) -> None:
+        walker = GapAcceptance(
+            route=PolylinePath(waypoints=((0.0, -10.0), (0.0, 10.0))),
+            stop_distance_m=5.0,
+            conflict_distance_m=8.25,
+            params=GapParams(desired_speed_mps=1.4),  # others_start_accel_mps2: 2 m/s² by default
+        )
+        me = ActorSpec.pedestrian("walker")
+        walker_there = ActorSnapshot("walker", me.kind, 0.0, -5.0, math.pi / 2, 1.4, 0.0, 0.3, 0.5)
+        # a car standing 12 m (front) before the crossing point, facing it
+        car = ActorSnapshot("car", ActorSpec.car("car").kind, -14.25, -1.75, 0.0, 0.0, 0.0, 4.5, 1.8)
+        assert walker.smallest_gap_s(me, [walker_there, car]) == pytest.approx(math.sqrt(2 * 12.0 / 2.0))
+        # creeping, it may speed up as if setting off; faster, it counts with its own acceleration
+        creeping = car._replace(speed_mps=2.0, accel_mps2=1.0)
+        expected = (-2.0 + math.sqrt(2.0**2 + 2 * 2.0 * 12.0)) / 2.0
+        assert walker.smallest_gap_s(me, [walker_there, creeping]) == pytest.approx(expected)
+        moving = car._replace(speed_mps=5.0, accel_mps2=1.0)
+        expected = (-5.0 + math.sqrt(5.0**2 + 2 * 1.0 * 12.0)) / 1.0
+        assert walker.smallest_gap_s(me, [walker_there, moving]) == pytest.approx(expected)
+        braking = car._replace(speed_mps=6.0, accel_mps2=-3.0)
+        assert walker.smallest_gap_s(me, [walker_there, braking]) == pytest.approx(12.0 / 6.0)
+
+
+class TestBrakingLimit:
+    def test_too_fast_for_the_line_it_brakes_at_most_max_decel_and_stops_beyond(self) -> None:
+        world = World()
+        # A car 7 m before its stop line at 12 m/s (10.3 m/s² would stop it there); a car on the
+        # crossing road keeps it from going. It brakes at most max_decel_mps2 (9 m/s² by default).
+        params = GapParams(desired_speed_mps=12.0)  # max_decel_mps2: 9 m/s² by default
+        crossing = GapAcceptance(
+            route=PolylinePath(waypoints=((0.0, -60.0), (0.0, 60.0))),
+            stop_distance_m=54.0,
+            conflict_distance_m=60.0,
+            params=params,
+            start_distance_m=47.0,
+        )
+        world.add_actor(ActorSpec.car("crossing"), crossing)
+        world.add_actor(
+            ActorSpec.car("traffic"),
+            ScriptedMotion(
+                route=PolylinePath(waypoints=((-60.0, 0.0), (200.0, 0.0))),
+                profile=SpeedProfile.constant(15.0),
+            ),
+        )
+        accels = []
+        for _ in range(round(3.0 / DT)):
+            world.step(DT)
+            accels.append(world.actor("crossing").accel_mps2)
+        assert min(accels) >= -9.0 - 1e-12  # the default max_decel_mps2
+        assert min(accels) == pytest.approx(-9.0)
+        stopped = crossing.distance_m
+        assert stopped == pytest.approx(47.0 + 12.0**2 / (2 * 9.0), abs=0.2)  # beyond the line at 54
+        assert world.collisions == ()
+        assert crossing.phase is not CrossingPhase.APPROACHING
+        assert world.actor("crossing").speed_mps >= 0.0
+
+    def test_max_decel_below_the_comfortable_one_is_refused(self) -> None:
+        with pytest.raises(ActorError, match=r"max_decel_mps2 \(1.0\) must be >= decel_mps2 \(2.0\)"):
+            GapParams(desired_speed_mps=1.0, decel_mps2=2.0, max_decel_mps2=1.0)

@@ -109,6 +109,16 @@ class ActorState:
     accel_mps2: float = 0.0
 
     def __post_init__(self) -> None:
+        x, y, heading, speed, accel = self.x_m, self.y_m, self.heading_rad, self.speed_mps, self.accel_mps2
+        if (
+            type(x) is float
+            and type(y) is float
+            and type(heading) is float
+            and type(speed) is float
+            and type(accel) is float
+            and math.isfinite(x + y + heading + speed + accel)
+        ):
+            return  # the usual case, checked at once (a sum of finite floats can only overflow)
         for name in ("x_m", "y_m", "heading_rad", "speed_mps", "accel_mps2"):
             _finite("ActorState", name, getattr(self, name))
 
@@ -232,21 +242,27 @@ class PolylinePath:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LaneRoute:
-    """The centre line of one lane of a road, in the lane's driving direction by default.
+    """The centre line of one lane of a road, in the lane's driving direction by default, or the
+    line ``offset_m`` to the left of it (as seen along the route).
 
-    ``d`` = 0 at ``start_s_m`` (default: where the lane's traffic enters the road).
+    ``d`` = 0 at ``start_s_m`` (default: where the lane's traffic enters the road) and counts
+    along ``s``.
     """
 
     road: Road
     lane_id: int
     start_s_m: float | None = None
     forward: bool | None = None
+    offset_m: float = 0.0
+    _shift_m: float = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         owner = f"LaneRoute on road {self.road.id!r}"
         self.road.lane(self.lane_id, 0.0)
+        _finite(owner, "offset_m", self.offset_m)
         forward = self.road.drives_forward(self.lane_id) if self.forward is None else self.forward
         object.__setattr__(self, "forward", forward)
+        object.__setattr__(self, "_shift_m", self.offset_m if forward else -self.offset_m)
         if self.start_s_m is None:
             object.__setattr__(self, "start_s_m", 0.0 if forward else self.road.length_m)
         assert self.start_s_m is not None
@@ -268,7 +284,7 @@ class LaneRoute:
     def pose_at(self, d_m: float) -> Pose:
         s = self._start + d_m if self.forward else self._start - d_m
         clamped = min(max(s, 0.0), self.road.length_m)
-        x, y, heading = self.road.lane_center_pose(self.lane_id, clamped)
+        x, y, heading = self.road._lane_line_pose(self.lane_id, clamped, self._shift_m)
         pose = Pose(x, y, heading if self.forward else heading + math.pi)
         beyond = abs(s - clamped)
         if beyond == 0.0:
@@ -281,7 +297,7 @@ class LaneRoute:
         coords = self.road.try_road_coords(x_m, y_m)
         if coords is None:
             return None
-        lateral = coords.t_m - self.road.lane_center_t(self.lane_id, coords.s_m)
+        lateral = coords.t_m - self.road.lane_center_t(self.lane_id, coords.s_m) - self._shift_m
         if self.forward:
             return coords.s_m - self._start, lateral
         return self._start - coords.s_m, -lateral

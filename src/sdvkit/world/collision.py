@@ -104,6 +104,28 @@ def box_overlap(first: OrientedBox, second: OrientedBox) -> Contact | None:
     )
 
 
+def _point_to_segment(px: float, py: float, a: tuple[float, float], b: tuple[float, float]) -> float:
+    ax, ay = a
+    dx, dy = b[0] - ax, b[1] - ay
+    fraction = min(max(((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy), 0.0), 1.0)
+    return math.hypot(px - ax - fraction * dx, py - ay - fraction * dy)
+
+
+def distance_between(first: OrientedBox, second: OrientedBox) -> float:
+    """The shortest distance between two boxes (0 where they touch or overlap): for two cars one
+    behind the other, bumper to bumper."""
+    if box_overlap(first, second) is not None:
+        return 0.0
+    # Apart, two convex polygons are nearest at a corner of one and an edge of the other.
+    best = math.inf
+    for corners, edges in ((first.corners(), second.corners()), (second.corners(), first.corners())):
+        sides = tuple(zip(edges, (*edges[1:], edges[0]), strict=True))
+        for px, py in corners:
+            for a, b in sides:
+                best = min(best, _point_to_segment(px, py, a, b))
+    return best
+
+
 class Impact(NamedTuple):
     """The first contact within a step.
 

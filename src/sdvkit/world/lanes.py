@@ -11,8 +11,11 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from sdvkit.world.errors import RoadError
+
+_E = TypeVar("_E", bound=StrEnum)
 
 
 class LaneType(StrEnum):
@@ -86,6 +89,15 @@ def check_finite(owner: str, name: str, value: float) -> None:
         raise RoadError(f"{owner}: {name} must be a finite number, not {value!r}")
 
 
+def enum_value(kind: type[_E], value: str, owner: str, name: str) -> _E:
+    """``kind(value)``, or a RoadError naming the owner, the field, the value and the known values."""
+    try:
+        return kind(value)
+    except ValueError:
+        known = ", ".join(repr(member.value) for member in kind)
+        raise RoadError(f"{owner}: {name} must be one of {known}, not {value!r}") from None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Cubic:
     """a + b·ds + c·ds² + d·ds³ with ds = s − ``s_m`` (lane widths, lane offsets)."""
@@ -115,6 +127,33 @@ def piece_at(starts: tuple[float, ...], s_m: float) -> int:
     return max(bisect.bisect_right(starts, s_m) - 1, 0)
 
 
+def pieces_max(
+    pieces: tuple[Cubic, ...], start_m: float, end_m: float, *, extend_first: bool, absolute: bool
+) -> float:
+    """The largest value (``absolute``: |value|), and at least 0, within ``start_m``…``end_m`` of
+    piecewise cubics, each from its ``s_m`` to the next one's (the first one also before its start
+    if ``extend_first``)."""
+    bound = 0.0
+    for index, piece in enumerate(pieces):
+        low = start_m if index == 0 and extend_first else max(piece.s_m, start_m)
+        high = min(pieces[index + 1].s_m, end_m) if index + 1 < len(pieces) else end_m
+        if high < low:
+            continue
+        # the extremes are at the ends or where the slope b + 2c·ds + 3d·ds² is zero
+        candidates = [low, high]
+        a2, b2, c2 = 3.0 * piece.d, 2.0 * piece.c, piece.b
+        if a2:
+            discriminant = b2 * b2 - 4.0 * a2 * c2
+            if discriminant >= 0.0:
+                root = math.sqrt(discriminant)
+                candidates += [piece.s_m + (-b2 + root) / (2.0 * a2), piece.s_m + (-b2 - root) / (2.0 * a2)]
+        elif b2:
+            candidates.append(piece.s_m - c2 / b2)
+        values = (piece.value(s) for s in candidates if low <= s <= high)
+        bound = max(bound, *((abs(value) for value in values) if absolute else values))
+    return bound
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RoadMark:
     """A marking on a lane border, from ``s_offset_m`` into its lane section on."""
@@ -133,8 +172,8 @@ class RoadMark:
             raise RoadError(f"RoadMark: s_offset_m must be >= 0, not {self.s_offset_m!r}")
         if self.width_m < 0:
             raise RoadError(f"RoadMark: width_m must be >= 0, not {self.width_m!r}")
-        object.__setattr__(self, "type", MarkingType(self.type))
-        object.__setattr__(self, "color", MarkingColor(self.color))
+        object.__setattr__(self, "type", enum_value(MarkingType, self.type, "RoadMark", "type"))
+        object.__setattr__(self, "color", enum_value(MarkingColor, self.color, "RoadMark", "color"))
 
     @property
     def visible(self) -> bool:

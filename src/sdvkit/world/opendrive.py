@@ -3,8 +3,9 @@
 Read: the header; roads (id, name, length, junction, rule, predecessor/successor links); the plan
 view (line, arc, spiral, poly3, paramPoly3); lane offsets; lane sections with lane types, widths
 (cubic polynomials), road marks and lane links; junctions with their connections and lane links.
-Ignored: elevation and lateral profiles, objects, signals, lane ``border`` records, road mark
-details (``<type>``/``<line>``), and anything else not named here.
+Ignored: elevation and lateral profiles, objects, signals, lane ``border`` records beside a
+``width`` (a lane with borders only is refused), road mark details (``<type>``/``<line>``), and
+anything else not named here.
 
 Every problem raises :class:`~sdvkit.world.errors.OpenDriveError` naming the file and the element
 (and attribute) at fault.
@@ -18,22 +19,19 @@ from pathlib import Path
 
 from sdvkit.world.errors import OpenDriveError, RoadError
 from sdvkit.world.geometry import Arc, Line, ParamPoly3, Poly3, ReferenceLine, Segment, Spiral
+from sdvkit.world.network import Junction, JunctionConnection, MapHeader, RoadNetwork
 from sdvkit.world.roads import (
     ContactPoint,
     Cubic,
     ElementType,
-    Junction,
-    JunctionConnection,
     Lane,
     LaneSection,
     LaneType,
-    MapHeader,
     MarkingColor,
     MarkingType,
     Road,
     RoadLink,
     RoadMark,
-    RoadNetwork,
     TrafficRule,
 )
 

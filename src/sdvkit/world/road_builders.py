@@ -8,16 +8,16 @@ lane. Right-hand traffic: the right lanes (ids −1, −2, …) drive along the 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 from sdvkit.world.errors import RoadError
 from sdvkit.world.geometry import Arc, Line, ReferenceLine, Segment
+from sdvkit.world.network import Junction, JunctionConnection, RoadNetwork
 from sdvkit.world.roads import (
     ContactPoint,
     Cubic,
     ElementType,
-    Junction,
-    JunctionConnection,
     Lane,
     LaneSection,
     LaneType,
@@ -25,7 +25,6 @@ from sdvkit.world.roads import (
     Road,
     RoadLink,
     RoadMark,
-    RoadNetwork,
 )
 
 _TURN_CLEARANCE_M = 2.5
@@ -243,6 +242,12 @@ def x_intersection(
         lane_marking=MarkingType.NONE,
         edge_marking=MarkingType.NONE,
         marking_width_m=0.0,
+    )
+    # A connecting road starts against its first arm: its lane k continues that arm's lane -k.
+    inner_section = LaneSection(
+        left=tuple(dataclasses.replace(lane, predecessor_id=-lane.id) for lane in inner_section.left),
+        right=tuple(dataclasses.replace(lane, predecessor_id=-lane.id) for lane in inner_section.right),
+        center_marks=inner_section.center_marks,
     )
     half = lanes_per_direction * lane_width_m + shoulder_width_m + _TURN_CLEARANCE_M
     to_junction = RoadLink(element_type=ElementType.JUNCTION, element_id=junction_id)

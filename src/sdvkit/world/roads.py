@@ -5,19 +5,21 @@ an optional lane offset (where the centre lane 0 sits in ``t``) and lane section
 ids 1, 2, … outwards (``t`` > centre), right lanes −1, −2, …. A lane's road marks lie on its outer
 border; the centre lane's marks lie on the centre line. Under right-hand traffic the right lanes
 drive along +s. The lane model is in :mod:`sdvkit.world.lanes`, native builders in
-:mod:`sdvkit.world.road_builders`.
+:mod:`sdvkit.world.road_builders`, the network of roads and junctions in
+:mod:`sdvkit.world.network` (its names are re-exported here).
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import math
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sdvkit.world.errors import RoadError
-from sdvkit.world.geometry import Pose, ReferenceLine, wrap_angle
+from sdvkit.world.geometry import Arc, Line, Pose, ReferenceLine, wrap_angle
 from sdvkit.world.lanes import (
     NO_MARK,
     Cubic,
@@ -28,9 +30,14 @@ from sdvkit.world.lanes import (
     MarkingType,
     RoadMark,
     check_finite,
+    enum_value,
     mark_at,
     piece_at,
+    pieces_max,
 )
+
+if TYPE_CHECKING:
+    from sdvkit.world.network import Junction, JunctionConnection, MapHeader, RoadNetwork, RoadPosition
 
 __all__ = [
     "NO_MARK",
@@ -56,6 +63,15 @@ __all__ = [
 ]
 
 _S_TOLERANCE_M = 1e-6
+_NETWORK_NAMES = frozenset({"Junction", "JunctionConnection", "MapHeader", "RoadNetwork", "RoadPosition"})
+
+
+def __getattr__(name: str) -> Any:
+    """The network types live in :mod:`sdvkit.world.network`; imported on first use (it imports
+    this module)."""
+    if name in _NETWORK_NAMES:
+        return getattr(importlib.import_module("sdvkit.world.network"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TrafficRule(StrEnum):
@@ -110,17 +126,22 @@ class RoadLink:
     contact_point: ContactPoint | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "element_type", ElementType(self.element_type))
+        owner = f"road link to {self.element_id!r}"
+        object.__setattr__(
+            self, "element_type", enum_value(ElementType, self.element_type, owner, "element_type")
+        )
         if self.contact_point is not None:
-            object.__setattr__(self, "contact_point", ContactPoint(self.contact_point))
+            contact = enum_value(ContactPoint, self.contact_point, owner, "contact_point")
+            object.__setattr__(self, "contact_point", contact)
 
 
 class _Borders(NamedTuple):
+    """The lane borders (``t``) at one ``s``: the centre lane's, then outwards on each side."""
+
     section: LaneSection
-    ds_m: float
     center_t_m: float
-    left_t_m: list[float]
-    right_t_m: list[float]
+    left_t_m: tuple[float, ...]
+    right_t_m: tuple[float, ...]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -139,8 +160,19 @@ class Road:
     rule: TrafficRule = TrafficRule.RHT
     _section_starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
     _offset_starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    _line: tuple[float, float, float, float, float, float] | None = field(
+        init=False, repr=False, compare=False
+    )
+    """``(x, y, heading, cos, sin, length)`` of a reference line that is one straight line."""
+    _arc: tuple[float, float, float, float] | None = field(init=False, repr=False, compare=False)
+    """``(x, y, radius, sign)`` of the centre of a reference line that is one arc."""
     _fixed_center_t: dict[int, float] = field(init=False, repr=False, compare=False)
     """Lanes whose centre keeps one ``t`` along the whole road (the usual case): their ``t``."""
+    _fixed_borders: tuple[_Borders | None, ...] = field(init=False, repr=False, compare=False)
+    """Per lane section: its borders (centre, left, right) where they keep one ``t``, else None."""
+    t_limits_m: tuple[float, float] = field(init=False, repr=False, compare=False)
+    """``(t_min, t_max)``: no lane of the road reaches beyond these (a bound, exact where the
+    widths and the lane offset are constant)."""
 
     def __post_init__(self) -> None:
         owner = f"road {self.id!r}"
@@ -155,7 +187,7 @@ class Road:
         sections = tuple(self.lane_sections)
         object.__setattr__(self, "lane_sections", sections)
         object.__setattr__(self, "lane_offsets", tuple(self.lane_offsets))
-        object.__setattr__(self, "rule", TrafficRule(self.rule))
+        object.__setattr__(self, "rule", enum_value(TrafficRule, self.rule, owner, "rule"))
         if not sections:
             raise RoadError(f"{owner}: lane_sections must not be empty")
         starts = tuple(section.s_m for section in sections)
@@ -168,20 +200,68 @@ class Road:
             raise RoadError(f"{owner}: lane offset s must increase, got {offsets!r}")
         object.__setattr__(self, "_section_starts", starts)
         object.__setattr__(self, "_offset_starts", offsets)
-        fixed: dict[int, float] = {}
-        constant = all(
-            not (w.b or w.c or w.d) for lane in (*sections[0].left, *sections[0].right) for w in lane.widths
+        segments = self.reference_line.segments
+        line = None
+        if len(segments) == 1 and type(segments[0]) is Line:
+            x, y, heading = segments[0].x_m, segments[0].y_m, segments[0].heading_rad
+            line = (x, y, heading, math.cos(heading), math.sin(heading), segments[0].length_m)
+        object.__setattr__(self, "_line", line)
+        arc = None
+        if len(segments) == 1 and type(segments[0]) is Arc and segments[0].curvature_per_m:
+            first = segments[0]
+            radius = 1.0 / first.curvature_per_m
+            center = (
+                first.x_m - radius * math.sin(first.heading_rad),
+                first.y_m + radius * math.cos(first.heading_rad),
+            )
+            arc = (*center, radius, math.copysign(1.0, radius))
+        object.__setattr__(self, "_arc", arc)
+        self._cache_borders()
+
+    def _cache_borders(self) -> None:
+        """Where the borders keep one ``t`` (constant widths and lane offset), compute them once."""
+        sections, lane_offsets = self.lane_sections, self.lane_offsets
+        # Only a lane offset that is one constant from s = 0 on keeps the centre lane at one t.
+        constant_offset = not lane_offsets or (
+            len(lane_offsets) == 1
+            and lane_offsets[0].s_m == 0.0
+            and not (lane_offsets[0].b or lane_offsets[0].c or lane_offsets[0].d)
         )
-        constant = constant and all(not (o.b or o.c or o.d) for o in self.lane_offsets)
-        if (
-            len(sections) == 1
-            and constant
-            and all(len(lane.widths) == 1 for lane in sections[0].left + sections[0].right)
-        ):
+        offset_bound = pieces_max(lane_offsets, 0.0, self.length_m, extend_first=False, absolute=True)
+        fixed_borders: list[_Borders | None] = []
+        t_min = t_max = 0.0
+        for index, section in enumerate(sections):
+            lanes = (*section.left, *section.right)
+            end = sections[index + 1].s_m if index + 1 < len(sections) else self.length_m
+            if constant_offset and all(
+                len(lane.widths) == 1 and not (lane.widths[0].b or lane.widths[0].c or lane.widths[0].d)
+                for lane in lanes
+            ):
+                center = lane_offsets[0].a if lane_offsets else 0.0
+                left = tuple(
+                    itertools.accumulate((lane.width_at(0.0) for lane in section.left), initial=center)
+                )
+                right = tuple(
+                    itertools.accumulate((-lane.width_at(0.0) for lane in section.right), initial=center)
+                )
+                fixed_borders.append(_Borders(section, center, left[1:], right[1:]))
+                t_min, t_max = min(t_min, right[-1], center), max(t_max, left[-1], center)
+                continue
+            fixed_borders.append(None)
+            widths = [
+                pieces_max(lane.widths, 0.0, end - section.s_m, extend_first=True, absolute=False)
+                for lane in lanes
+            ]
+            t_max = max(t_max, offset_bound + sum(widths[: len(section.left)]))
+            t_min = min(t_min, -offset_bound - sum(widths[len(section.left) :]))
+        object.__setattr__(self, "_fixed_borders", tuple(fixed_borders))
+        object.__setattr__(self, "t_limits_m", (t_min - 1e-9, t_max + 1e-9))
+        fixed: dict[int, float] = {}
+        if len(sections) == 1 and fixed_borders[0] is not None:
             borders = self._borders(0.0)
             for lane in (*sections[0].left, *sections[0].right):
-                right, left = _bounds(borders, lane.id)
-                fixed[lane.id] = 0.5 * (right + left)
+                right_t, left_t = _bounds(borders, lane.id)
+                fixed[lane.id] = 0.5 * (right_t + left_t)
         object.__setattr__(self, "_fixed_center_t", fixed)
 
     # --- reference line -------------------------------------------------------------------
@@ -229,20 +309,17 @@ class Road:
         return self.lane_offsets[piece_at(self._offset_starts, s_m)].slope(s_m)
 
     def _borders(self, s_m: float) -> _Borders:
-        section = self.section_at(s_m)
+        starts = self._section_starts
+        index = 0 if len(starts) == 1 else piece_at(starts, s_m)
+        fixed = self._fixed_borders[index]
+        if fixed is not None:
+            return fixed
+        section = self.lane_sections[index]
         ds = s_m - section.s_m
         center = self.lane_offset_at(s_m)
-        left: list[float] = []
-        t = center
-        for lane in section.left:
-            t += lane.width_at(ds)
-            left.append(t)
-        right: list[float] = []
-        t = center
-        for lane in section.right:
-            t -= lane.width_at(ds)
-            right.append(t)
-        return _Borders(section, ds, center, left, right)
+        left = tuple(itertools.accumulate((lane.width_at(ds) for lane in section.left), initial=center))
+        right = tuple(itertools.accumulate((-lane.width_at(ds) for lane in section.right), initial=center))
+        return _Borders(section, center, left[1:], right[1:])
 
     def lane(self, lane_id: int, s_m: float = 0.0) -> Lane:
         """The lane ``lane_id`` of the section at ``s_m``; RoadError if there is none."""
@@ -285,20 +362,37 @@ class Road:
 
     def lane_center_pose(self, lane_id: int, s_m: float) -> Pose:
         """The pose on the lane's centre line at ``s_m``; heading along +s."""
-        s = self._check_s(s_m)
+        return self._lane_line_pose(lane_id, self._check_s(s_m), 0.0)
+
+    def lane_pose(self, lane_id: int, s_m: float, offset_m: float = 0.0) -> Pose:
+        """The pose ``offset_m`` to the left of the lane's centre line at ``s_m``, left and heading
+        as seen along the lane's driving direction (against +s for lanes that drive against s:
+        the left lanes under right-hand traffic)."""
+        check_finite(f"road {self.id!r}", "offset_m", offset_m)
+        forward = self.drives_forward(lane_id)
+        x, y, heading = self._lane_line_pose(lane_id, self._check_s(s_m), offset_m if forward else -offset_m)
+        return Pose(x, y, heading if forward else wrap_angle(heading + math.pi))
+
+    def _lane_line_pose(self, lane_id: int, s: float, shift_m: float) -> Pose:
+        """The pose on the line ``shift_m`` (in ``t``) from the lane's centre line; heading along +s."""
         fixed = self._fixed_center_t.get(lane_id)
         if fixed is not None:
-            return self.reference_line.pose_at(s, fixed)
+            line = self._line
+            if line is None:
+                return self.reference_line.pose_at(s, fixed + shift_m)
+            x, y, heading, c, n, length = line
+            t, ds = fixed + shift_m, min(s, length)
+            return Pose(x + ds * c - t * n, y + ds * n + t * c, heading)
         borders = self._borders(s)
         right, left = _bounds(borders, lane_id)
-        t = 0.5 * (right + left)
+        t = 0.5 * (right + left) + shift_m
         section = borders.section
         lanes = section.left if lane_id > 0 else section.right
         sign = 1.0 if lane_id > 0 else -1.0
         slope = self._lane_offset_slope(s)
         for lane in lanes[: abs(lane_id) - 1]:
-            slope += sign * lane.width_slope_at(borders.ds_m)
-        slope += 0.5 * sign * lanes[abs(lane_id) - 1].width_slope_at(borders.ds_m)
+            slope += sign * lane.width_slope_at(s - section.s_m)
+        slope += 0.5 * sign * lanes[abs(lane_id) - 1].width_slope_at(s - section.s_m)
         segment, ds = self.reference_line.segment_at(s)
         x, y, heading = segment.pose_at(ds)
         k = segment.curvature_at(ds)
@@ -320,7 +414,13 @@ class Road:
         lane_id = _lane_id(borders, t_m)
         if lane_id is None:
             return None
-        section, ds = borders.section, borders.ds_m
+        return self._markings(borders, lane_id, s, t_m, heading_rad)
+
+    def _markings(
+        self, borders: _Borders, lane_id: int, s: float, t_m: float, heading_rad: float | None
+    ) -> LaneMarkings:
+        section = borders.section
+        ds = s - section.s_m
         lane = section.lane(lane_id)
         if lane_id > 0:
             low_t = borders.center_t_m if lane_id == 1 else borders.left_t_m[lane_id - 2]
@@ -343,7 +443,12 @@ class Road:
         if heading_rad is None:
             forward = self.drives_forward(lane_id)
         else:
-            forward = math.cos(wrap_angle(heading_rad - self.reference_line.pose_at(s).heading_rad)) >= 0.0
+            if self._line is not None:
+                line_heading = self._line[2]
+            else:
+                segment, ds_line = self.reference_line.segment_at(s)
+                line_heading = segment.pose_at(ds_line)[2]
+            forward = math.cos(heading_rad - line_heading) >= 0.0
         if forward:
             return LaneMarkings(
                 self.id, lane_id, s, t_m, high_t - t_m, t_m - low_t, high_mark, low_mark,
@@ -376,156 +481,3 @@ def _lane_id(borders: _Borders, t_m: float) -> int | None:
         if t_m >= outer:
             return -(index + 1)
     return None
-
-
-# --- the network --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class JunctionConnection:
-    """A connecting road leading from an incoming road; lane links are (incoming, connecting) ids."""
-
-    id: str
-    incoming_road_id: str
-    connecting_road_id: str
-    contact_point: ContactPoint
-    lane_links: tuple[tuple[int, int], ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "contact_point", ContactPoint(self.contact_point))
-        object.__setattr__(self, "lane_links", tuple(tuple(link) for link in self.lane_links))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Junction:
-    """Where roads meet; its connecting roads are roads whose ``junction_id`` is this id."""
-
-    id: str
-    name: str = ""
-    connections: tuple[JunctionConnection, ...] = ()
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "connections", tuple(self.connections))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MapHeader:
-    """What a map file says about itself (OpenDRIVE ``<header>``)."""
-
-    name: str = ""
-    rev_major: int = 1
-    rev_minor: int = 0
-    date: str = ""
-    vendor: str = ""
-    north_m: float = 0.0
-    south_m: float = 0.0
-    east_m: float = 0.0
-    west_m: float = 0.0
-
-
-class RoadPosition(NamedTuple):
-    """Where a world point is on the network."""
-
-    road_id: str
-    s_m: float
-    t_m: float
-    lane_id: int
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class RoadNetwork:
-    """Roads and junctions. Every link must name a road or junction of the network."""
-
-    roads: tuple[Road, ...]
-    junctions: tuple[Junction, ...] = ()
-    header: MapHeader = field(default_factory=MapHeader)
-    _by_id: dict[str, Road] = field(init=False, repr=False, compare=False)
-    _junctions_by_id: dict[str, Junction] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "roads", tuple(self.roads))
-        object.__setattr__(self, "junctions", tuple(self.junctions))
-        roads: dict[str, Road] = {}
-        for road in self.roads:
-            if road.id in roads:
-                raise RoadError(f"road network: road id {road.id!r} is used twice")
-            roads[road.id] = road
-        junctions: dict[str, Junction] = {}
-        for junction in self.junctions:
-            if junction.id in junctions:
-                raise RoadError(f"road network: junction id {junction.id!r} is used twice")
-            junctions[junction.id] = junction
-        for road in self.roads:
-            for which, link in (("predecessor", road.predecessor), ("successor", road.successor)):
-                if link is None:
-                    continue
-                known = roads if link.element_type is ElementType.ROAD else junctions
-                if link.element_id not in known:
-                    raise RoadError(
-                        f"road {road.id!r}: {which} names {link.element_type.value} "
-                        f"{link.element_id!r}, which is not in the network"
-                    )
-            if road.junction_id is not None and road.junction_id not in junctions:
-                raise RoadError(f"road {road.id!r}: junction {road.junction_id!r} is not in the network")
-        for junction in self.junctions:
-            for connection in junction.connections:
-                for role in ("incoming_road_id", "connecting_road_id"):
-                    if getattr(connection, role) not in roads:
-                        raise RoadError(
-                            f"junction {junction.id!r}, connection {connection.id!r}: {role} "
-                            f"{getattr(connection, role)!r} is not in the network"
-                        )
-        object.__setattr__(self, "_by_id", roads)
-        object.__setattr__(self, "_junctions_by_id", junctions)
-
-    def road(self, road_id: str) -> Road:
-        try:
-            return self._by_id[road_id]
-        except KeyError:
-            raise RoadError(f"road network: no road {road_id!r} (roads: {sorted(self._by_id)})") from None
-
-    def junction(self, junction_id: str) -> Junction:
-        try:
-            return self._junctions_by_id[junction_id]
-        except KeyError:
-            raise RoadError(f"road network: no junction {junction_id!r}") from None
-
-    def connections_from(self, road_id: str) -> tuple[JunctionConnection, ...]:
-        """The junction connections whose incoming road is ``road_id``."""
-        self.road(road_id)
-        return tuple(
-            connection
-            for junction in self.junctions
-            for connection in junction.connections
-            if connection.incoming_road_id == road_id
-        )
-
-    def locate(self, x_m: float, y_m: float) -> RoadPosition | None:
-        """The lane that holds a world point; roads outside junctions win, then driving lanes,
-        then the lane whose centre is nearest. None off every road."""
-        best: tuple[tuple[int, int, float], RoadPosition] | None = None
-        for road in self.roads:
-            coords = road.try_road_coords(x_m, y_m)
-            if coords is None:
-                continue
-            borders = road._borders(coords.s_m)
-            lane_id = _lane_id(borders, coords.t_m)
-            if lane_id is None:
-                continue
-            lane = borders.section.lane(lane_id)
-            center = road.lane_center_t(lane_id, coords.s_m)
-            key = (
-                0 if road.junction_id is None else 1,
-                0 if lane.type is LaneType.DRIVING else 1,
-                abs(coords.t_m - center),
-            )
-            if best is None or key < best[0]:
-                best = (key, RoadPosition(road.id, coords.s_m, coords.t_m, lane_id))
-        return None if best is None else best[1]
-
-    def lane_markings(self, x_m: float, y_m: float, heading_rad: float | None = None) -> LaneMarkings | None:
-        """:meth:`Road.lane_markings` at the lane :meth:`locate` finds; None off every road."""
-        position = self.locate(x_m, y_m)
-        if position is None:
-            return None
-        return self.road(position.road_id).lane_markings(position.s_m, position.t_m, heading_rad)

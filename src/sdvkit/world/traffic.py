@@ -4,8 +4,10 @@
 :class:`~sdvkit.world.actors.LaneRoute`) with Treiber's Intelligent Driver Model; its leader is the
 nearest actor ahead whose box reaches into the lane. :class:`GapAcceptance` approaches a stop
 line, waits there until every approaching vehicle is at least ``critical_gap_s`` from the conflict
-point, then goes. Both integrate ballistically (exact for constant acceleration within a step)
-and never reverse.
+point, then goes; vehicles standing or creeping on their way to the conflict point count too (by
+the time they need if they set off), and when two wait for each other the one with the smaller
+actor id goes first. Both integrate ballistically (exact for constant acceleration within a step), never
+brake harder than their maximum deceleration and never reverse.
 """
 
 from __future__ import annotations
@@ -210,7 +212,12 @@ class GapParams:
     """How a crossing actor moves and which gaps it accepts.
 
     A vehicle approaches the conflict point if it heads towards it and passes within
-    ``lateral_window_m`` of it; it has cleared it once its rear is ``clearance_m`` past it.
+    ``lateral_window_m`` of it; it has cleared it once its rear is ``clearance_m`` past it. Its
+    time to the conflict point counts its acceleration where positive; a vehicle standing or
+    slower than ``others_slow_mps`` is taken to (set off and) speed up at
+    ``others_start_accel_mps2``. ``decel_mps2`` is the comfortable braking for the stop line,
+    ``max_decel_mps2`` the most the actor ever brakes (it stops beyond the line rather than
+    brake harder).
     """
 
     desired_speed_mps: float
@@ -219,11 +226,28 @@ class GapParams:
     decel_mps2: float = 2.0
     lateral_window_m: float = 3.0
     clearance_m: float = 1.0
+    max_decel_mps2: float = 9.0
+    others_start_accel_mps2: float = 2.0
+    others_slow_mps: float = 3.0
 
     def __post_init__(self) -> None:
-        for name in ("desired_speed_mps", "critical_gap_s", "accel_mps2", "decel_mps2", "lateral_window_m"):
+        for name in (
+            "desired_speed_mps",
+            "critical_gap_s",
+            "accel_mps2",
+            "decel_mps2",
+            "lateral_window_m",
+            "max_decel_mps2",
+            "others_start_accel_mps2",
+            "others_slow_mps",
+        ):
             _positive("GapParams", name, getattr(self, name))
         _not_negative("GapParams", "clearance_m", self.clearance_m)
+        if self.max_decel_mps2 < self.decel_mps2:
+            raise ActorError(
+                f"GapParams: max_decel_mps2 ({self.max_decel_mps2!r}) must be >= "
+                f"decel_mps2 ({self.decel_mps2!r})"
+            )
 
 
 class CrossingPhase(StrEnum):
@@ -235,10 +259,23 @@ class CrossingPhase(StrEnum):
 _STANDSTILL_MPS = 0.05
 
 
+def _time_to_cover(distance_m: float, speed_mps: float, accel_mps2: float) -> float:
+    """The time to cover ``distance_m`` (> 0) from ``speed_mps`` at a constant ``accel_mps2`` (>= 0)."""
+    if accel_mps2 <= 0.0:
+        return distance_m / speed_mps if speed_mps > 0.0 else math.inf
+    return 2.0 * distance_m / (speed_mps + math.sqrt(speed_mps * speed_mps + 2.0 * accel_mps2 * distance_m))
+
+
 class GapAcceptance:
     """Goes along ``route`` to the stop line at ``stop_distance_m``, waits there until every
     approaching vehicle (not pedestrians) is at least ``critical_gap_s`` away from the conflict
-    point at ``conflict_distance_m``, then crosses and never stops again."""
+    point at ``conflict_distance_m``, then crosses and never stops again.
+
+    Vehicles standing or creeping (slower than ``others_slow_mps``) on their way to the conflict
+    point count with the time they need if they set off. Two actors waiting for each other would
+    wait for ever (or, ignoring each other, go at once and collide): where both stand or creep
+    braking, the one with the smaller actor id goes first and the other counts it. (So a vehicle
+    parked facing the conflict point close to it, with a smaller id, keeps an actor waiting.)"""
 
     __slots__ = (
         "conflict_distance_m",
@@ -283,9 +320,14 @@ class GapAcceptance:
         return ActorState(x, y, heading, self.start_speed_mps, 0.0)
 
     def smallest_gap_s(self, spec: ActorSpec, others: Sequence[ActorSnapshot]) -> float:
-        """The shortest time any approaching vehicle needs to reach the conflict point (inf: none)."""
+        """The shortest time any approaching vehicle needs to reach the conflict point (inf: none).
+
+        ``others`` holds this actor too (as behaviours get them); while it waits (stands, or creeps
+        braking), vehicles that wait too with a larger id than its own yield to it and do not count."""
         cx, cy, _ = self.route.pose_at(self.conflict_distance_m)
         smallest = math.inf
+        params = self.params
+        waiting = any(other.id == spec.id and self._waits(other) for other in others)
         for other in others:
             if other.id == spec.id or other.kind is ActorKind.PEDESTRIAN:
                 continue
@@ -301,9 +343,19 @@ class GapAcceptance:
                 continue  # cleared
             if front <= 0.0:
                 return 0.0  # in the conflict zone
-            if other.speed_mps > _STANDSTILL_MPS:
-                smallest = min(smallest, front / other.speed_mps)
+            accel = max(other.accel_mps2, 0.0)
+            if other.speed_mps <= params.others_slow_mps:
+                if waiting and other.id > spec.id and self._waits(other):
+                    continue  # both wait: the smaller id goes first
+                accel = max(accel, params.others_start_accel_mps2)
+            smallest = min(smallest, _time_to_cover(front, max(other.speed_mps, 0.0), accel))
         return smallest
+
+    def _waits(self, actor: ActorSnapshot) -> bool:
+        """Stands, or creeps braking (as an actor stopping at its line)."""
+        return actor.speed_mps <= _STANDSTILL_MPS or (
+            actor.speed_mps <= self.params.others_slow_mps and actor.accel_mps2 < 0.0
+        )
 
     def advance(
         self, state: ActorState, spec: ActorSpec, t_s: float, dt_s: float, others: Sequence[ActorSnapshot]
@@ -321,12 +373,16 @@ class GapAcceptance:
         else:
             to_stop = self.stop_distance_m - self.distance_m
             needed = speed * speed / (2.0 * to_stop) if to_stop > 1e-6 else math.inf
-            if to_stop <= 1e-6 or (needed >= params.decel_mps2 and speed <= _STANDSTILL_MPS):
+            overrun = needed > params.max_decel_mps2
+            if speed <= _STANDSTILL_MPS and (to_stop <= 1e-6 or needed >= params.decel_mps2):
                 accel, distance, speed = 0.0, max(to_stop, 0.0), 0.0
                 self.phase = CrossingPhase.WAITING
             elif needed >= params.decel_mps2:
-                accel = -needed
+                # Brake for the line, never harder than max_decel_mps2: too fast, it stops beyond.
+                accel = -min(needed, params.max_decel_mps2)
                 distance, speed = _integrate(speed, accel, dt_s)
+                if overrun and speed == 0.0:
+                    self.phase = CrossingPhase.WAITING
             else:
                 accel = min(params.accel_mps2, (params.desired_speed_mps - speed) / dt_s)
                 distance, speed = _integrate(speed, accel, dt_s)
@@ -334,7 +390,7 @@ class GapAcceptance:
                 if speed * speed / (2.0 * params.decel_mps2) > to_stop - distance:
                     accel = 0.0
                     distance, speed = _integrate(state.speed_mps, accel, dt_s)
-            if distance >= to_stop:
+            if distance >= to_stop and not overrun:
                 distance, speed, accel = max(to_stop, 0.0), 0.0, 0.0
                 self.phase = CrossingPhase.WAITING
         self.distance_m += distance
