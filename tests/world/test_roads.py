@@ -8,7 +8,7 @@ import pytest
 
 from sdvkit.world.errors import RoadError
 from sdvkit.world.geometry import Arc, Line, ParamPoly3, Poly3, ReferenceLine, Segment, Spiral
-from sdvkit.world.road_builders import curved_road, straight_road, x_intersection
+from sdvkit.world.road_builders import LaneLayout, curved_road, straight_road, x_intersection
 from sdvkit.world.roads import (
     ContactPoint,
     Cubic,
@@ -188,7 +188,11 @@ class TestRoadQueries:
             road.pose_at(101.0)
 
     def test_lane_membership_on_a_four_lane_road(self) -> None:
-        road = straight_road(length_m=200.0, lanes_per_direction=2, lane_width_m=3.5, heading_rad=math.pi / 4)
+        road = straight_road(
+            length_m=200.0,
+            layout=LaneLayout(lanes_per_direction=2, lane_width_m=3.5),
+            heading_rad=math.pi / 4,
+        )
         expected = {1.0: 1, 5.0: 2, -1.0: -1, -5.0: -2, 7.4: None, -7.1: None}
         for t, lane_id in expected.items():
             x, y, _ = road.pose_at(50.0, t)
@@ -202,7 +206,9 @@ class TestRoadQueries:
         assert road.edges_at(0.0) == pytest.approx((-7.0, 7.0))
 
     def test_lane_on_a_curve_at_a_known_point(self) -> None:
-        road = curved_road(50.0, angle_rad=math.pi, lanes_per_direction=1, lane_width_m=3.0)
+        road = curved_road(
+            50.0, angle_rad=math.pi, layout=LaneLayout(lanes_per_direction=1, lane_width_m=3.0)
+        )
         # Centre of the circle is (0, 50); lane 1 (inside) spans radius 47…50, lane -1 spans 50…53.
         on_inner = (48.5 * math.sin(1.0), 50 - 48.5 * math.cos(1.0))
         on_outer = (51.5 * math.sin(1.0), 50 - 51.5 * math.cos(1.0))
@@ -238,11 +244,13 @@ class TestRoadQueries:
     def test_distances_to_markings_and_their_types(self) -> None:
         road = straight_road(
             length_m=300.0,
-            lanes_per_direction=2,
-            center_marking=MarkingType.SOLID_SOLID,
-            lane_marking=MarkingType.BROKEN,
-            edge_marking=MarkingType.SOLID,
-            shoulder_width_m=1.0,
+            layout=LaneLayout(
+                lanes_per_direction=2,
+                center_marking=MarkingType.SOLID_SOLID,
+                lane_marking=MarkingType.BROKEN,
+                edge_marking=MarkingType.SOLID,
+                shoulder_width_m=1.0,
+            ),
         )
         inner = road.lane_markings(100.0, -1.0, heading_rad=0.0)
         assert inner is not None
@@ -314,11 +322,11 @@ class TestModelValidation:
 
     def test_builder_errors(self) -> None:
         with pytest.raises(RoadError, match=r"lane_width_m must be > 0, not 0"):
-            straight_road(length_m=100.0, lane_width_m=0.0)
+            LaneLayout(lane_width_m=0.0)
         with pytest.raises(RoadError, match="length_m must be > 0"):
             straight_road(length_m=-1.0)
         with pytest.raises(RoadError, match="lanes_per_direction must be an integer >= 1"):
-            straight_road(length_m=100.0, lanes_per_direction=0)
+            LaneLayout(lanes_per_direction=0)
         with pytest.raises(RoadError, match="radius_m must be larger than the road's half width"):
             curved_road(3.0)
         with pytest.raises(RoadError, match="turn must be 'left' or 'right'"):
@@ -327,7 +335,7 @@ class TestModelValidation:
 
 class TestNetwork:
     def test_x_intersection_is_connected(self) -> None:
-        network = x_intersection(arm_length_m=80.0, lanes_per_direction=2)
+        network = x_intersection(arm_length_m=80.0, layout=LaneLayout(lanes_per_direction=2))
         assert len(network.roads) == 10
         (junction,) = network.junctions
         assert len(junction.connections) == 12
@@ -575,7 +583,7 @@ class TestNetworkModule:
     def test_locate_agrees_with_projecting_on_every_road(self) -> None:
         """The grid and the early outs find what trying every road finds."""
         networks = [
-            x_intersection(arm_length_m=60.0, lanes_per_direction=2),
+            x_intersection(arm_length_m=60.0, layout=LaneLayout(lanes_per_direction=2)),
             RoadNetwork(roads=(curved_road(30.0, angle_rad=math.pi, approach_m=20.0, road_id="c"),)),
             RoadNetwork(roads=(_road_with_offsets(Cubic(s_m=0.0, a=0.5, b=0.02)),)),
         ]

@@ -16,7 +16,7 @@ from sdvkit.world.actors import (
     SpeedProfile,
 )
 from sdvkit.world.errors import ActorError
-from sdvkit.world.road_builders import straight_road
+from sdvkit.world.road_builders import LaneLayout, straight_road
 from sdvkit.world.scene import World
 from sdvkit.world.traffic import (
     CrossingPhase,
@@ -28,7 +28,7 @@ from sdvkit.world.traffic import (
     idm_acceleration,
 )
 
-ROAD = straight_road(length_m=6000.0, lanes_per_direction=2)
+ROAD = straight_road(length_m=6000.0, layout=LaneLayout(lanes_per_direction=2))
 DT = 0.01
 
 

@@ -1,15 +1,17 @@
 """Native road builders: a straight road, a curved road and an X-intersection of two straight roads.
 
-Every builder makes the same lanes: ``lanes_per_direction`` driving lanes on each side of the
-centre line, optionally a shoulder outside them. Markings: ``center_marking`` on the centre line,
-``lane_marking`` between lanes of one direction, ``edge_marking`` outside the outermost driving
-lane. Right-hand traffic: the right lanes (ids −1, −2, …) drive along the road.
+Every builder lays its lanes out as one :class:`LaneLayout` says: ``lanes_per_direction`` driving
+lanes on each side of the centre line, optionally a shoulder outside them. Markings:
+``center_marking`` on the centre line, ``lane_marking`` between lanes of one direction,
+``edge_marking`` outside the outermost driving lane. Right-hand traffic: the right lanes (ids −1,
+−2, …) drive along the road.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+from dataclasses import dataclass
 
 from sdvkit.world.errors import RoadError
 from sdvkit.world.geometry import Arc, Line, ReferenceLine, Segment
@@ -31,34 +33,51 @@ _TURN_CLEARANCE_M = 2.5
 """How far the corner arcs of an X-intersection keep their inner lane border from the corner."""
 
 
-def _check_lanes(
-    lanes_per_direction: int, lane_width_m: float, shoulder_width_m: float, marking_width_m: float
-) -> None:
-    if (
-        isinstance(lanes_per_direction, bool)
-        or not isinstance(lanes_per_direction, int)
-        or lanes_per_direction < 1
-    ):
-        raise RoadError(f"lanes_per_direction must be an integer >= 1, not {lanes_per_direction!r}")
-    if not (math.isfinite(lane_width_m) and lane_width_m > 0):
-        raise RoadError(f"lane_width_m must be > 0, not {lane_width_m!r}")
-    if not (math.isfinite(shoulder_width_m) and shoulder_width_m >= 0):
-        raise RoadError(f"shoulder_width_m must be >= 0, not {shoulder_width_m!r}")
-    if not (math.isfinite(marking_width_m) and marking_width_m >= 0):
-        raise RoadError(f"marking_width_m must be >= 0, not {marking_width_m!r}")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LaneLayout:
+    """The lanes and markings of a native road, the same on both sides of the centre line."""
+
+    lanes_per_direction: int = 1
+    lane_width_m: float = 3.5
+    shoulder_width_m: float = 0.0
+    center_marking: MarkingType = MarkingType.BROKEN
+    lane_marking: MarkingType = MarkingType.BROKEN
+    edge_marking: MarkingType = MarkingType.SOLID
+    marking_width_m: float = 0.12
+
+    def __post_init__(self) -> None:
+        lanes = self.lanes_per_direction
+        if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
+            raise RoadError(f"lanes_per_direction must be an integer >= 1, not {lanes!r}")
+        if not (math.isfinite(self.lane_width_m) and self.lane_width_m > 0):
+            raise RoadError(f"lane_width_m must be > 0, not {self.lane_width_m!r}")
+        for name in ("shoulder_width_m", "marking_width_m"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):
+                raise RoadError(f"{name} must be >= 0, not {value!r}")
+
+    @property
+    def half_width_m(self) -> float:
+        """From the centre line to the outer edge of one side."""
+        return self.lanes_per_direction * self.lane_width_m + self.shoulder_width_m
+
+    def unmarked(self) -> LaneLayout:
+        """The same lanes with no markings (inside a junction)."""
+        return dataclasses.replace(
+            self,
+            center_marking=MarkingType.NONE,
+            lane_marking=MarkingType.NONE,
+            edge_marking=MarkingType.NONE,
+            marking_width_m=0.0,
+        )
 
 
-def _section(
-    *,
-    lanes_per_direction: int,
-    lane_width_m: float,
-    shoulder_width_m: float,
-    center_marking: MarkingType,
-    lane_marking: MarkingType,
-    edge_marking: MarkingType,
-    marking_width_m: float,
-) -> LaneSection:
-    _check_lanes(lanes_per_direction, lane_width_m, shoulder_width_m, marking_width_m)
+def _section(layout: LaneLayout) -> LaneSection:
+    lanes_per_direction = layout.lanes_per_direction
+    lane_width_m = layout.lane_width_m
+    shoulder_width_m = layout.shoulder_width_m
+    marking_width_m = layout.marking_width_m
+    edge_marking, lane_marking = layout.edge_marking, layout.lane_marking
 
     def mark(kind: MarkingType) -> tuple[RoadMark, ...]:
         return (RoadMark(type=kind, width_m=marking_width_m if kind is not MarkingType.NONE else 0.0),)
@@ -89,7 +108,7 @@ def _section(
                     successor_id=sign * number,
                 )
             )
-    return LaneSection(left=tuple(sides[0]), right=tuple(sides[1]), center_marks=mark(center_marking))
+    return LaneSection(left=tuple(sides[0]), right=tuple(sides[1]), center_marks=mark(layout.center_marking))
 
 
 def _road(
@@ -117,30 +136,16 @@ def _road(
 def straight_road(
     *,
     length_m: float,
-    lanes_per_direction: int = 1,
-    lane_width_m: float = 3.5,
+    layout: LaneLayout = LaneLayout(),
     x_m: float = 0.0,
     y_m: float = 0.0,
     heading_rad: float = 0.0,
     road_id: str = "0",
-    center_marking: MarkingType = MarkingType.BROKEN,
-    lane_marking: MarkingType = MarkingType.BROKEN,
-    edge_marking: MarkingType = MarkingType.SOLID,
-    marking_width_m: float = 0.12,
-    shoulder_width_m: float = 0.0,
 ) -> Road:
     """A straight two-way road from (``x_m``, ``y_m``) along ``heading_rad``."""
     if not (math.isfinite(length_m) and length_m > 0):
         raise RoadError(f"length_m must be > 0, not {length_m!r}")
-    section = _section(
-        lanes_per_direction=lanes_per_direction,
-        lane_width_m=lane_width_m,
-        shoulder_width_m=shoulder_width_m,
-        center_marking=center_marking,
-        lane_marking=lane_marking,
-        edge_marking=edge_marking,
-        marking_width_m=marking_width_m,
-    )
+    section = _section(layout)
     segment = Line(s_m=0.0, x_m=x_m, y_m=y_m, heading_rad=heading_rad, length_m=length_m)
     return _road(road_id, [segment], section)
 
@@ -152,17 +157,11 @@ def curved_road(
     turn: str = "left",
     approach_m: float = 0.0,
     exit_m: float = 0.0,
-    lanes_per_direction: int = 1,
-    lane_width_m: float = 3.5,
+    layout: LaneLayout = LaneLayout(),
     x_m: float = 0.0,
     y_m: float = 0.0,
     heading_rad: float = 0.0,
     road_id: str = "0",
-    center_marking: MarkingType = MarkingType.BROKEN,
-    lane_marking: MarkingType = MarkingType.BROKEN,
-    edge_marking: MarkingType = MarkingType.SOLID,
-    marking_width_m: float = 0.12,
-    shoulder_width_m: float = 0.0,
 ) -> Road:
     """A road that turns ``angle_rad`` to the ``turn`` side on a circle of ``radius_m``, with
     optional straight ``approach_m`` before and ``exit_m`` after the curve."""
@@ -173,16 +172,8 @@ def curved_road(
     for name, value in (("approach_m", approach_m), ("exit_m", exit_m)):
         if not (math.isfinite(value) and value >= 0):
             raise RoadError(f"{name} must be >= 0, not {value!r}")
-    section = _section(
-        lanes_per_direction=lanes_per_direction,
-        lane_width_m=lane_width_m,
-        shoulder_width_m=shoulder_width_m,
-        center_marking=center_marking,
-        lane_marking=lane_marking,
-        edge_marking=edge_marking,
-        marking_width_m=marking_width_m,
-    )
-    half_width = lanes_per_direction * lane_width_m + shoulder_width_m
+    section = _section(layout)
+    half_width = layout.half_width_m
     if not (math.isfinite(radius_m) and radius_m > half_width):
         raise RoadError(
             f"radius_m must be larger than the road's half width {half_width} m, not {radius_m!r}"
@@ -209,13 +200,7 @@ def curved_road(
 def x_intersection(
     *,
     arm_length_m: float = 100.0,
-    lanes_per_direction: int = 1,
-    lane_width_m: float = 3.5,
-    center_marking: MarkingType = MarkingType.BROKEN,
-    lane_marking: MarkingType = MarkingType.BROKEN,
-    edge_marking: MarkingType = MarkingType.SOLID,
-    marking_width_m: float = 0.12,
-    shoulder_width_m: float = 0.0,
+    layout: LaneLayout = LaneLayout(),
     junction_id: str = "junction",
 ) -> RoadNetwork:
     """Two straight roads crossing at the origin: the west–east road along x, the south–north
@@ -225,31 +210,15 @@ def x_intersection(
     ``east-south``, ``south-west``), all lanes linked."""
     if not (math.isfinite(arm_length_m) and arm_length_m > 0):
         raise RoadError(f"arm_length_m must be > 0, not {arm_length_m!r}")
-    arm_section = _section(
-        lanes_per_direction=lanes_per_direction,
-        lane_width_m=lane_width_m,
-        shoulder_width_m=shoulder_width_m,
-        center_marking=center_marking,
-        lane_marking=lane_marking,
-        edge_marking=edge_marking,
-        marking_width_m=marking_width_m,
-    )
-    inner_section = _section(
-        lanes_per_direction=lanes_per_direction,
-        lane_width_m=lane_width_m,
-        shoulder_width_m=shoulder_width_m,
-        center_marking=MarkingType.NONE,
-        lane_marking=MarkingType.NONE,
-        edge_marking=MarkingType.NONE,
-        marking_width_m=0.0,
-    )
+    arm_section = _section(layout)
+    inner_section = _section(layout.unmarked())
     # A connecting road starts against its first arm: its lane k continues that arm's lane -k.
     inner_section = LaneSection(
         left=tuple(dataclasses.replace(lane, predecessor_id=-lane.id) for lane in inner_section.left),
         right=tuple(dataclasses.replace(lane, predecessor_id=-lane.id) for lane in inner_section.right),
         center_marks=inner_section.center_marks,
     )
-    half = lanes_per_direction * lane_width_m + shoulder_width_m + _TURN_CLEARANCE_M
+    half = layout.half_width_m + _TURN_CLEARANCE_M
     to_junction = RoadLink(element_type=ElementType.JUNCTION, element_id=junction_id)
     arms = {
         "west": (-half, 0.0, math.pi),
