@@ -17,6 +17,7 @@ from sdvkit.energy.range_app import (
     AMBIENT,
     DISTANCE,
     ENERGY,
+    MIN_CONSUMPTION_WH_PER_M,
     RANGE,
     RECENT_CONSUMPTION,
     SPEED,
@@ -26,6 +27,7 @@ from sdvkit.energy.range_app import (
     RangePredictionApp,
     drive_to_empty,
     repeat_cycles,
+    repeats_to_empty,
 )
 from sdvkit.energy.range_model import (
     RangeModelSpec,
@@ -521,3 +523,14 @@ def test_observations_never_go_back() -> None:
 def test_drive_to_empty_refuses_thresholds_it_cannot_reach() -> None:
     with pytest.raises(EnergyRunError, match="threshold"):
         drive_to_empty(small_bolt(), [builtin_cycle("udds")], thresholds_soc_pct=(99.0,))
+
+
+@pytest.mark.parametrize("name", ["chevrolet-bolt-2020", "nissan-leaf-30-2016"])
+def test_drive_to_empty_repeats_the_cycle_enough_to_run_empty(name: str) -> None:
+    params = builtin_vehicle(name)
+    wltc = builtin_cycle("wltc3b")
+    repeats = repeats_to_empty(params, [wltc])
+    usable_wh = params.battery.energy_j / 3600.0 * (params.battery.max_soc - params.battery.min_soc)
+    # Even at 5 kWh/100 km, far below any EV on WLTC, the laps outlast the battery.
+    assert repeats * wltc.distance_m * MIN_CONSUMPTION_WH_PER_M >= usable_wh
+    assert (repeats - 1) * wltc.distance_m * MIN_CONSUMPTION_WH_PER_M < usable_wh

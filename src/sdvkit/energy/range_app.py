@@ -243,6 +243,18 @@ class DriveToEmptyResult:
         return sum(abs(score.error) for score in self.scores) / len(self.scores)
 
 
+MIN_CONSUMPTION_WH_PER_M = 0.05
+"""5 kWh/100 km: less than any EV uses on a road cycle, so repeats sized on it reach empty."""
+
+
+def repeats_to_empty(params: VehicleParams, cycles: Sequence[DriveCycle]) -> int:
+    """How many times to repeat ``cycles`` so the battery surely runs empty on them."""
+    battery = params.battery
+    usable_wh = battery.energy_j / 3600.0 * (battery.max_soc - battery.min_soc)
+    lap_m = sum(cycle.distance_m for cycle in cycles)
+    return max(1, math.ceil(usable_wh / MIN_CONSUMPTION_WH_PER_M / lap_m))
+
+
 def repeat_cycles(cycles: Sequence[DriveCycle], repeats: int, *, name: str | None = None) -> DriveCycle:
     """One cycle that drives ``cycles`` in turn, ``repeats`` times, one second apart."""
     if not cycles or isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
@@ -271,14 +283,15 @@ def drive_to_empty(
     ambient_c: float = 22.0,
     altitude_m: float = 0.0,
     step_s: float = 0.1,
-    max_repeats: int = 20,
+    max_repeats: int | None = None,
 ) -> DriveToEmptyResult:
     """Drive ``cycles`` in turn on the plant, repeated, until empty; score the app's predictions.
 
-    Plant, cycle driver and :class:`RangePredictionApp` run on one broker on a SimClock ticking
-    ``step_s``, from ``initial_soc`` (default: the pack's max SoC). With ``with_route`` the app
-    knows the road ahead from the start (the same cycles, ``max_repeats`` times). Raises
-    EnergyRunError if the cycles run out before the battery, or a threshold is not below the start.
+        Plant, cycle driver and :class:`RangePredictionApp` run on one broker on a SimClock ticking
+        ``step_s``, from ``initial_soc`` (default: the pack's max SoC). With ``with_route`` the app
+        knows the road ahead from the start (the same cycles, ``max_repeats`` times; by default as many
+    as :func:`repeats_to_empty` says). Raises
+        EnergyRunError if the cycles run out before the battery, or a threshold is not below the start.
     """
     start_wall = time.perf_counter()
     initial_soc = params.battery.max_soc if initial_soc is None else initial_soc
@@ -288,6 +301,8 @@ def drive_to_empty(
         raise EnergyRunError(
             f"thresholds {thresholds} must lie between the min SoC ({low} %) and the initial SoC"
         )
+    if max_repeats is None:
+        max_repeats = repeats_to_empty(params, cycles)
     cycle = repeat_cycles(cycles, max_repeats)
     clock = SimClock(tick_s=step_s)
     broker = Broker(builtin_catalogue(), now_ns=clock.now_ns)
