@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from sdvkit.runtime import AppRunner, SimClock
+from sdvkit.runtime import AppRunner, Manifest, SimClock, VehicleApp
 from sdvkit.signals import Broker
 from sdvkit.signals.builtin import builtin_catalogue
 from sdvkit.vehicle.library import builtin_vehicle
@@ -19,6 +19,18 @@ from sdvkit.world.roads import RoadNetwork
 from sdvkit.world.scene import World
 
 TARGET_START_M = 60.0
+REQUEST = "Vehicle.Sdvkit.MotionControl.Longitudinal.AccelerationRequest"
+SOURCE = "Vehicle.Sdvkit.MotionControl.Longitudinal.Source"
+
+
+class HoldSpeed(VehicleApp):
+    """Asks the plant, through the bus, to hold its speed."""
+
+    name = "hold speed"
+    manifest = Manifest(writes=(REQUEST, SOURCE))
+
+    def on_start(self) -> None:
+        self.batch_actuate({SOURCE: "TEST", REQUEST: 0.0})
 
 
 def run_towards_a_target(target_speed_mps: float, seconds: float) -> tuple[VehiclePlant, World]:
@@ -33,9 +45,8 @@ def run_towards_a_target(target_speed_mps: float, seconds: float) -> tuple[Vehic
     )
     model = VehicleModel(builtin_vehicle("chevrolet-bolt-2020"), speed_mps=15.0)
     plant = runner.add(VehiclePlant(model, world=world))
+    runner.add(HoldSpeed())
     runner.start()
-    model.controls.acceleration_request_mps2 = 0.0
-    plant.external_acceleration_request_mps2 = 0.0
     clock.run_for(seconds)
     runner.stop()
     return plant, world

@@ -34,7 +34,6 @@ DEFAULT_ORIGIN = (48.1374, 11.5755)
 RATED_CONSUMPTION_KWH_PER_100KM = 16.0
 """What the battery-management range estimate assumes before a trip has a kilometre to go on."""
 
-_KWH = JOULES_PER_KWH
 UINT32_MAX = 2**32 - 1
 
 
@@ -56,7 +55,7 @@ def _trip_consumption(plant: VehiclePlant) -> float:
     ledger = plant.model.ledger
     if ledger.distance_m < 1.0:
         return 0.0
-    return (ledger.battery_net_out_j + ledger.charged_j) / _KWH / (ledger.distance_m / 100_000.0)
+    return (ledger.battery_net_out_j + ledger.charged_j) / JOULES_PER_KWH / (ledger.distance_m / 100_000.0)
 
 
 def _bms_range_m(plant: VehiclePlant) -> int:
@@ -64,7 +63,7 @@ def _bms_range_m(plant: VehiclePlant) -> int:
     consumption = RATED_CONSUMPTION_KWH_PER_100KM
     if ledger.distance_m >= 1_000.0:
         consumption = max(5.0, _trip_consumption(plant))
-    usable_kwh = plant.model.battery.usable_energy_remaining_j() / _KWH
+    usable_kwh = plant.model.battery.usable_energy_remaining_j() / JOULES_PER_KWH
     return max(0, round(usable_kwh / consumption * 100_000.0))
 
 
@@ -175,7 +174,7 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
     PublishedSignal(
         path=f"{_BATTERY}.StateOfCharge.CurrentEnergy",
         rate_hz=10,
-        read=lambda p: p.model.battery.usable_energy_remaining_j() / _KWH,
+        read=lambda p: p.model.battery.usable_energy_remaining_j() / JOULES_PER_KWH,
     ),
     PublishedSignal(
         path=f"{_BATTERY}.Temperature.Average", rate_hz=1, read=lambda p: p.model.battery.temperature_c
@@ -183,12 +182,12 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
     PublishedSignal(
         path=f"{_BATTERY}.AccumulatedConsumedEnergy",
         rate_hz=1,
-        read=lambda p: p.model.battery.energy_out_j / _KWH,
+        read=lambda p: p.model.battery.energy_out_j / JOULES_PER_KWH,
     ),
     PublishedSignal(
         path=f"{_BATTERY}.AccumulatedChargedEnergy",
         rate_hz=1,
-        read=lambda p: p.model.battery.energy_in_j / _KWH,
+        read=lambda p: p.model.battery.energy_in_j / JOULES_PER_KWH,
     ),
     PublishedSignal(path=f"{_BATTERY}.Range", rate_hz=1, read=_bms_range_m),
     PublishedSignal(
@@ -228,7 +227,7 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
     PublishedSignal(
         path="Vehicle.Powertrain.EnergyUse.TripRegeneratedEnergy",
         rate_hz=1,
-        read=lambda p: (p.model.ledger.battery_in_j - p.model.ledger.charged_j) / _KWH,
+        read=lambda p: (p.model.ledger.battery_in_j - p.model.ledger.charged_j) / JOULES_PER_KWH,
     ),
     # Position, at 10 Hz (a GNSS receiver's usual rate), odometer and surroundings at 1 Hz.
     PublishedSignal(path="Vehicle.CurrentLocation.Latitude", rate_hz=10, read=lambda p: p.latitude_deg),
@@ -287,6 +286,8 @@ class VehiclePlant(VehicleApp):
     """The simulated vehicle on the broker. Add it to the runner first, so it steps first."""
 
     name = "vehicle plant"
+    dc_charger = False
+    """Which charger ``StartStopCharging = START`` connects: AC by default."""
     model: VehicleModel
     origin: tuple[float, float]
     odometer_start_m: float
@@ -320,8 +321,6 @@ class VehiclePlant(VehicleApp):
         self._acceleration_request = 0.0
         self._lateral_source = "NONE"
         self._steering_request_deg = 0.0
-        self.external_acceleration_request_mps2: float | None = None
-        """A request from outside the bus (a cycle driver in a batch run); the bus's own wins."""
         self.world = world
         self.collisions: list[CollisionEvent] = []
         """Every collision the world reported, in time order (the ego's id is ``"ego"``)."""
@@ -358,7 +357,7 @@ class VehiclePlant(VehicleApp):
         params = self.model.params
         self.publish(
             {
-                f"{_BATTERY}.GrossCapacity": round(params.battery.energy_j / _KWH),
+                f"{_BATTERY}.GrossCapacity": round(params.battery.energy_j / JOULES_PER_KWH),
                 f"{_BATTERY}.NominalVoltage": round(params.battery.nominal_voltage_v),
                 f"{_MOTOR}.MaxPower": round(params.powertrain.motor_max_power_w / 1000),
                 f"{_MOTOR}.MaxTorque": round(params.powertrain.motor_max_torque_nm),
@@ -408,10 +407,9 @@ class VehiclePlant(VehicleApp):
 
     def _apply_requests(self) -> None:
         controls = self.model.controls
-        if self._longitudinal_source != "NONE":
-            controls.acceleration_request_mps2 = self._acceleration_request
-        else:
-            controls.acceleration_request_mps2 = self.external_acceleration_request_mps2
+        controls.acceleration_request_mps2 = (
+            self._acceleration_request if self._longitudinal_source != "NONE" else None
+        )
         controls.steering_wheel_angle_request_deg = (
             self._steering_request_deg if self._lateral_source != "NONE" else None
         )
@@ -420,9 +418,6 @@ class VehiclePlant(VehicleApp):
             model.charger = ChargerKind.DC if self.dc_charger else ChargerKind.AC
         elif not self._charging_requested:
             model.charger = None
-
-    dc_charger = False
-    """Which charger ``StartStopCharging = START`` connects: AC by default."""
 
     def _on_actuation(self, requests: list[tuple[str, Any]]) -> None:
         """Take the requests; their values are reported with the next step's publish."""
