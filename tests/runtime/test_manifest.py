@@ -8,6 +8,7 @@ import pytest
 
 from sdvkit.runtime import (
     DEFAULT_MAX_AGE_PERIODS,
+    AppRole,
     AppRunner,
     Input,
     Manifest,
@@ -124,7 +125,9 @@ def test_runner_refuses_paths_the_catalogue_lacks(catalogue: Catalogue) -> None:
         runner.add(VehicleApp(name="typo", manifest=Manifest(reads=("Vehicle.Sped",))))
     with pytest.raises(ManifestError, match="is a branch"):
         runner.add(
-            VehicleApp(name="rated-branch", manifest=Manifest(reads=(Input(path="Vehicle", rate_hz=1.0),)))
+            VehicleApp(
+                name="rated-branch", manifest=Manifest(reads=(Input(path="Vehicle.Cabin", rate_hz=1.0),))
+            )
         )
 
 
@@ -186,3 +189,41 @@ def test_a_branch_in_the_manifest_covers_its_leaves(catalogue: Catalogue) -> Non
     cabin.publish({"Vehicle.Cabin.Temperature": 20.5, "Vehicle.Cabin.DoorOpen": False})
     clock.advance()
     assert seen == ["Vehicle.Cabin.Temperature", "Vehicle.Cabin.DoorOpen"]
+
+
+# -- ground truth is for the plant and test equipment only ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "Vehicle.Sdvkit.GroundTruth.Object1.LongitudinalPosition",
+        "Vehicle.Sdvkit.GroundTruth",
+        "Vehicle.Sdvkit",
+        "Vehicle",
+        "Vehicle.*.GroundTruth",
+        "Vehicle.Sdvkit.Simulation.RoadFriction",
+    ],
+)
+def test_a_function_reading_ground_truth_is_refused(read: str) -> None:
+    with pytest.raises(ManifestError, match=r"ground truth .*Vehicle\.ADAS\.Perception"):
+        Manifest(reads=(read,))
+
+
+def test_a_function_writing_ground_truth_is_refused() -> None:
+    with pytest.raises(ManifestError, match=r"writes Vehicle\.Sdvkit\.GroundTruth\.ObjectCount"):
+        Manifest(writes=("Vehicle.Sdvkit.GroundTruth.ObjectCount",))
+
+
+def test_a_function_may_read_the_perception_branch_and_its_own_signals() -> None:
+    manifest = Manifest(
+        reads=("Vehicle.ADAS.Perception", "Vehicle.Sdvkit.Simulation.Time", "Vehicle.Speed"),
+        writes=("Vehicle.ADAS.AEB.AccelerationRequest",),
+    )
+    assert manifest.role is AppRole.FUNCTION
+
+
+@pytest.mark.parametrize("role", [AppRole.PLANT, AppRole.TEST_BENCH])
+def test_the_plant_and_test_equipment_may_use_ground_truth(role: AppRole) -> None:
+    manifest = Manifest(reads=("Vehicle.Sdvkit.GroundTruth",), role=role)
+    assert manifest.read_paths == ("Vehicle.Sdvkit.GroundTruth",)

@@ -14,7 +14,7 @@ from kuksa_client.grpc import Datapoint as KuksaDatapoint
 from kuksa_client.grpc import VSSClient
 from tests.conftest import TIMEOUT, ServerThread
 
-from sdvkit.runtime import AppRunner, Manifest, SimClock, VehicleApp
+from sdvkit.runtime import AppRole, AppRunner, Manifest, SimClock, VehicleApp
 from sdvkit.signals import Broker
 from sdvkit.signals.builtin import builtin_catalogue
 from sdvkit.signals.errors import AccessDeniedError, AlreadyClaimedError, ValidationError
@@ -51,12 +51,15 @@ IS_MOVING = "Vehicle.IsMoving"
 
 
 class Probe(VehicleApp):
-    """Another app on the bus: subscribes to what it reads, actuates what it may write."""
+    """Test equipment on the bus: subscribes to what it reads, actuates what it may write."""
 
     def __init__(
         self, name: str, *, reads: Sequence[str] = (), writes: Sequence[str] = (), subscribe: bool = True
     ) -> None:
-        super().__init__(name=name, manifest=Manifest(reads=tuple(reads), writes=tuple(writes)))
+        super().__init__(
+            name=name,
+            manifest=Manifest(reads=tuple(reads), writes=tuple(writes), role=AppRole.TEST_BENCH),
+        )
         self._subscribe = subscribe and bool(reads)
         self.updates: list[Update] = []
 

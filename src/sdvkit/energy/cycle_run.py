@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sdvkit.energy.errors import EnergyRunError
-from sdvkit.runtime import AppRunner, Input, Manifest, SimClock, VehicleApp
+from sdvkit.runtime import AppRole, AppRunner, Input, Manifest, SimClock, VehicleApp
 from sdvkit.signals import Broker
 from sdvkit.signals.builtin import builtin_catalogue
 from sdvkit.vehicle.ledger import JOULES_PER_KWH
@@ -45,6 +45,7 @@ class CycleDriverApp(VehicleApp):
     manifest = Manifest(
         reads=(Input(path=SPEED, rate_hz=50.0),),
         writes=(ACCELERATION_REQUEST, LONGITUDINAL_SOURCE),
+        role=AppRole.TEST_BENCH,
     )
 
     def __init__(self, cycle: DriveCycle, *, step_s: float, spec: SpeedTraceDriverSpec | None = None) -> None:

@@ -24,12 +24,14 @@ from sdvkit.runtime.errors import (
     StaleInput,
     StaleInputError,
 )
-from sdvkit.runtime.manifest import DEFAULT_MAX_AGE_PERIODS, Input, Manifest
+from sdvkit.runtime.manifest import DEFAULT_MAX_AGE_PERIODS, GROUND_TRUTH_PATHS, AppRole, Input, Manifest
 from sdvkit.runtime.runner import AppRunner, RunnerState
 
 __all__ = [
     "DEFAULT_MAX_AGE_PERIODS",
+    "GROUND_TRUTH_PATHS",
     "NS_PER_S",
+    "AppRole",
     "AppRunner",
     "AppRuntimeError",
     "AppState",

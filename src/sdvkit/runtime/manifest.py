@@ -11,6 +11,13 @@ input went stale, as cereal's services declare theirs::
         writes=("Vehicle.ADAS.EBA.BrakeDemand",),
     )
 
+Every app has a role. A ``FUNCTION`` (the default: every vehicle function) sees the
+world only as a real car would, through its sensors' outputs; a manifest of a
+function that reads or writes ground truth (:data:`GROUND_TRUTH_PATHS`: the true
+positions of other road users, the true road friction) is refused. The plant
+(``PLANT``) and test equipment (``TEST_BENCH``: driving robots, scenario runners,
+a display's ground-truth overlay) may use them.
+
 The runner turns the manifest into the app's broker permissions
 (:meth:`Manifest.permissions`): reads become ``read:<path>`` scopes, writes
 become ``provide:<path>`` and ``actuate:<path>`` scopes (both imply read). An
@@ -19,13 +26,43 @@ operation outside them is refused by the broker with ``AccessDeniedError``.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from dataclasses import dataclass
+from enum import StrEnum
 
 from sdvkit.runtime.clock import NS_PER_S
 from sdvkit.runtime.errors import ManifestError
 from sdvkit.signals.access import Action, Permissions, Scope, ScopeError, parse_scope
 from sdvkit.signals.catalogue import Catalogue
+
+GROUND_TRUTH_PATHS = (
+    "Vehicle.Sdvkit.GroundTruth",
+    "Vehicle.Sdvkit.Simulation.RoadFriction",
+)
+"""What only the simulation knows: a vehicle function may neither read nor write these."""
+
+
+class AppRole(StrEnum):
+    """What an app is, which decides whether it may touch ground truth."""
+
+    FUNCTION = "function"
+    """A vehicle function: sees the world only through sensors (Vehicle.ADAS.Perception)."""
+    PLANT = "plant"
+    """Part of the simulated vehicle, its world or its sensors."""
+    TEST_BENCH = "test-bench"
+    """Test equipment: a driving robot, a scenario runner, a display of the simulation's truth."""
+
+
+def _segments_match(pattern: str, segment: str) -> bool:
+    return pattern == segment or ("*" in pattern and fnmatch.fnmatchcase(segment, pattern))
+
+
+def touches(path: str, protected: str) -> bool:
+    """True when ``path`` (a leaf, a branch or a pattern) covers ``protected`` or lies inside it."""
+    mine, theirs = path.split("."), protected.split(".")
+    return all(_segments_match(a, b) for a, b in zip(mine, theirs, strict=False))
+
 
 DEFAULT_MAX_AGE_PERIODS = 2.5
 """An input with no explicit max age is stale once it is this many periods old."""
@@ -85,6 +122,7 @@ class Manifest:
 
     reads: tuple[Input | str, ...] = ()
     writes: tuple[str, ...] = ()
+    role: AppRole = AppRole.FUNCTION
 
     def __post_init__(self) -> None:
         # Accept any iterable at run time (a list from a config file), store tuples.
@@ -102,6 +140,19 @@ class Manifest:
             if path in seen_writes:
                 raise ManifestError(f"{path} is declared twice in writes")
             seen_writes.add(path)
+        if self.role is AppRole.FUNCTION:
+            self._refuse_ground_truth()
+
+    def _refuse_ground_truth(self) -> None:
+        for verb, paths in (("reads", self.read_paths), ("writes", self.writes)):
+            for path in paths:
+                for protected in GROUND_TRUTH_PATHS:
+                    if touches(path, protected):
+                        raise ManifestError(
+                            f"a vehicle function {verb} {path}, which is or holds ground truth "
+                            f"({protected}): functions see the world only through their sensors "
+                            "(Vehicle.ADAS.Perception); only the plant and test equipment may use it"
+                        )
 
     @property
     def read_paths(self) -> tuple[str, ...]:

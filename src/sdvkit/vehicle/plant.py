@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sdvkit.runtime import Manifest, VehicleApp
+from sdvkit.runtime import AppRole, Manifest, VehicleApp
 from sdvkit.vehicle.battery import ChargerKind
 from sdvkit.vehicle.ledger import JOULES_PER_KWH
 from sdvkit.vehicle.model import Gear, VehicleModel
@@ -305,7 +305,7 @@ class VehiclePlant(VehicleApp):
     ) -> None:
         paths = tuple(signal.path for signal in published)
         super().__init__(
-            manifest=Manifest(writes=(*paths, *ACTUATORS, *ATTRIBUTES)),
+            manifest=Manifest(writes=(*paths, *ACTUATORS, *ATTRIBUTES), role=AppRole.PLANT),
             step_period_s=model.step_s,
         )
         self.model = model

@@ -175,6 +175,10 @@ BRANCH_DESCRIPTIONS: Mapping[str, str] = {
     ),
     "Vehicle.Sdvkit.Simulation": "The simulation clock and world.",
     "Vehicle.Sdvkit.FaultInjection": "Test hooks that make the simulated plant fail.",
+    "Vehicle.Sdvkit.GroundTruth": (
+        "Where the other road users really are, in the vehicle frame of Vehicle.ADAS.Perception;"
+        " for displays and test benches only: driver assistance functions may not read it."
+    ),
 }
 
 _INSIDE_INSTANCES = {

@@ -59,8 +59,9 @@ PERCEPTION_SENSORS = (
 _PERCEPTION = "Vehicle.ADAS.Perception"
 
 
-def _tracked_object(slot: str) -> tuple[SignalRow, ...]:
-    obj = f"{_PERCEPTION}.{slot}"
+def tracked_object_rows(branch: str, slot: str) -> tuple[SignalRow, ...]:
+    """The signals of one object slot below ``branch`` (also used by the ground-truth branch)."""
+    obj = f"{branch}.{slot}"
     return (
         sensor(f"{obj}.IsValid", BOOLEAN, "True when this slot holds a track this cycle."),
         sensor(f"{obj}.Id", UINT32, "Track id, stable while the track lives; never 0."),
@@ -108,6 +109,10 @@ def _tracked_object(slot: str) -> tuple[SignalRow, ...]:
         sensor(f"{obj}.Length", FLOAT, "Length of the object's box.", unit="m", min=0),
         sensor(f"{obj}.Width", FLOAT, "Width of the object's box.", unit="m", min=0),
     )
+
+
+def _tracked_object(slot: str) -> tuple[SignalRow, ...]:
+    return tracked_object_rows(_PERCEPTION, slot)
 
 
 def _lane_marking(side: str) -> tuple[SignalRow, ...]:

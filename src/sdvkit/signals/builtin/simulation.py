@@ -5,19 +5,25 @@
 - ``DriverInput``: the pedals and wheel as the keyboard or the virtual driver
   works them (the plant reports the result on the standard chassis paths);
 - ``Simulation``: the simulated clock and road;
+- ``GroundTruth``: where the other road users really are, for displays and test benches; the
+  driver assistance functions are refused it by their manifests and see only
+  ``Vehicle.ADAS.Perception``;
 - ``FaultInjection``: test hooks that make the plant fail, so the ECUs can
   raise their fault flags and DTCs.
 """
 
 from __future__ import annotations
 
+from sdvkit.signals.builtin.perception import TRACKED_OBJECT_SLOTS, tracked_object_rows
 from sdvkit.signals.builtin.rows import (
     BOOLEAN,
     DOUBLE,
     FLOAT,
     STRING,
+    UINT8,
     SignalRow,
     actuator,
+    for_each,
     sensor,
 )
 from sdvkit.signals.builtin.service import WINDOW_MOTORS
@@ -125,6 +131,23 @@ SIMULATION: tuple[SignalRow, ...] = (
     ),
 )
 
+GROUND_TRUTH = "Vehicle.Sdvkit.GroundTruth"
+"""The branch of true object positions, laid out like the perception branch's object slots."""
+
+GROUND_TRUTH_ROWS: tuple[SignalRow, ...] = (
+    sensor(
+        f"{GROUND_TRUTH}.ObjectCount",
+        UINT8,
+        "Number of valid ground-truth object slots this cycle.",
+        min=0,
+        max=TRACKED_OBJECT_SLOTS,
+    ),
+    *for_each(
+        (f"Object{n}" for n in range(1, TRACKED_OBJECT_SLOTS + 1)),
+        lambda slot: tracked_object_rows(GROUND_TRUTH, slot),
+    ),
+)
+
 _INJECT = "Vehicle.Sdvkit.FaultInjection"
 
 FAULT_INJECTION: tuple[SignalRow, ...] = (
@@ -159,5 +182,6 @@ ROWS: tuple[SignalRow, ...] = (
     *MOTION_CONTROL,
     *DRIVER_INPUT,
     *SIMULATION,
+    *GROUND_TRUTH_ROWS,
     *FAULT_INJECTION,
 )

@@ -1,0 +1,1 @@
+"""The Euro NCAP test bench: grids, the false-positive suite, scoring, OpenSCENARIO import."""
