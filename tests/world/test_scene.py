@@ -325,3 +325,26 @@ class TestGap:
         assert world.gap_m("ahead") == pytest.approx(40.0 - 0.5 * EGO.length_m - 0.5 * 4.5)
         assert world.gap_m("beside") == pytest.approx(3.5 - 0.5 * EGO.width_m - 0.5 * 1.8)
         assert world.gap_m("ahead", "beside") == world.gap_m("beside", "ahead")
+
+
+def test_a_car_passes_under_a_sign_gantry_but_not_through_a_low_barrier() -> None:
+    world = World()
+    world.place_ego(ActorSpec.car("vut"), x_m=0.0, y_m=0.0, heading_rad=0.0, speed_mps=10.0)
+    gantry = ActorSpec.obstacle("gantry", length_m=0.5, width_m=12.0, height_m=1.0, clearance_m=5.0)
+    world.add_actor(gantry, Stationary(x_m=20.0, y_m=0.0))
+    for step in range(1, 41):
+        world.set_ego_pose(step * 1.0, 0.0, 0.0, speed_mps=10.0, accel_mps2=0.0)
+        world.step(0.1)
+    assert world.collisions == ()
+    assert world.spec("gantry").clearance_m == 5.0
+
+    world.add_actor(ActorSpec.obstacle("barrier", length_m=0.5, width_m=3.0), Stationary(x_m=60.0, y_m=0.0))
+    for step in range(41, 81):
+        world.set_ego_pose(step * 1.0, 0.0, 0.0, speed_mps=10.0, accel_mps2=0.0)
+        world.step(0.1)
+    assert [event.second_id for event in world.collisions] == ["barrier"]
+
+
+def test_an_actor_clearance_cannot_be_negative() -> None:
+    with pytest.raises(ActorError, match="clearance_m"):
+        ActorSpec.obstacle("sign", clearance_m=-1.0)

@@ -161,6 +161,10 @@ class VehicleApp:
         """The current datapoint of a signal, or None if it has no value yet."""
         return self._running_client().get(path)
 
+    def get_many(self, paths: Sequence[str]) -> list[Datapoint | None]:
+        """Current datapoints of several signals, in order (None where there is no value yet)."""
+        return self._running_client().get_many(paths)
+
     def subscribe(
         self,
         paths: str | Sequence[str],

@@ -44,25 +44,34 @@ class ActorKind(StrEnum):
     CAR = "car"
     PEDESTRIAN = "pedestrian"
     CYCLIST = "cyclist"
+    OBSTACLE = "obstacle"
+    """Something that stands on or over the road: a sign gantry, a barrier, a lost load."""
 
 
 _DIMENSIONS_M: dict[ActorKind, tuple[float, float, float]] = {
     ActorKind.CAR: (4.5, 1.8, 1.5),
     ActorKind.PEDESTRIAN: (0.3, 0.5, 1.8),
     ActorKind.CYCLIST: (1.9, 0.6, 1.8),
+    ActorKind.OBSTACLE: (1.0, 1.0, 1.0),
 }
 """Default (length, width, height): about the Euro NCAP vehicle, adult pedestrian and cyclist targets."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ActorSpec:
-    """What an actor is: id, kind and the box it occupies (length along its heading)."""
+    """What an actor is: id, kind and the box it occupies (length along its heading).
+
+    ``clearance_m`` lifts the box off the road (a sign gantry's beam): it then spans
+    ``clearance_m`` to ``clearance_m + height_m`` above the road, and actors lower than the
+    clearance pass beneath it without contact.
+    """
 
     id: str
     kind: ActorKind
     length_m: float
     width_m: float
     height_m: float = 1.5
+    clearance_m: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -77,6 +86,7 @@ class ActorSpec:
         _positive(owner, "length_m", self.length_m)
         _positive(owner, "width_m", self.width_m)
         _positive(owner, "height_m", self.height_m)
+        _not_negative(owner, "clearance_m", self.clearance_m)
 
     @classmethod
     def of_kind(cls, actor_id: str, kind: ActorKind, **dimensions: float) -> ActorSpec:
@@ -96,6 +106,14 @@ class ActorSpec:
     @classmethod
     def cyclist(cls, actor_id: str, **dimensions: float) -> ActorSpec:
         return cls.of_kind(actor_id, ActorKind.CYCLIST, **dimensions)
+
+    @classmethod
+    def obstacle(cls, actor_id: str, **dimensions: float) -> ActorSpec:
+        return cls.of_kind(actor_id, ActorKind.OBSTACLE, **dimensions)
+
+    def passes_under(self, other: ActorSpec) -> bool:
+        """True when ``other`` is lower than this actor's clearance (or this one lower than its)."""
+        return other.height_m <= self.clearance_m or self.height_m <= other.clearance_m
 
 
 @dataclass(slots=True)

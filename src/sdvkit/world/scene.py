@@ -59,12 +59,14 @@ class _Entry:
     pose: BoxPose
     size: tuple[float, float]
     reach_m: float
+    lifted: bool
+    """True when the box is off the road (a gantry): lower actors pass beneath it."""
 
 
 def _new_entry(spec: ActorSpec, behaviour: Behaviour | None, state: ActorState) -> _Entry:
     pose = (state.x_m, state.y_m, state.heading_rad)
     reach = 0.5 * math.hypot(spec.length_m, spec.width_m)
-    return _Entry(spec, behaviour, state, pose, (spec.length_m, spec.width_m), reach)
+    return _Entry(spec, behaviour, state, pose, (spec.length_m, spec.width_m), reach, spec.clearance_m > 0.0)
 
 
 def _relative(ego: ActorState, c: float, s: float, entry: _Entry) -> EgoRelative:
@@ -204,6 +206,8 @@ class World:
             first, a0, a1 = entries[i], before[i], ends[i]
             for j in range(i + 1, count):
                 second, b0, b1 = entries[j], before[j], ends[j]
+                if (first.lifted or second.lifted) and first.spec.passes_under(second.spec):
+                    continue
                 if not may_meet(a0, a1, b0, b1, first.reach_m + second.reach_m):
                     if contacts:
                         contacts.discard(_pair(first, second, j == ego_index))
@@ -258,6 +262,10 @@ class World:
         """The shortest distance between two actors' boxes (by default from the ego), 0 where they
         touch: bumper to bumper for a target ahead in the lane."""
         return distance_between(self.box(to_id), self.box(actor_id))
+
+    def spec(self, actor_id: str) -> ActorSpec:
+        """What an actor (or ``"ego"``) is: kind, box size, height and ground clearance."""
+        return self._entry(actor_id).spec
 
     def behaviour(self, actor_id: str) -> Behaviour | None:
         return self._entry(actor_id).behaviour
