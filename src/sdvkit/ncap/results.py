@@ -56,6 +56,11 @@ class PointResult:
     wall_time_s: float = 0.0
     trace: RunTrace = field(default_factory=RunTrace)
     notes: tuple[str, ...] = ()
+    fcw_warned: bool = False
+    """True when FCW warned at all (``fcw_ttc_s`` is None where no TTC was defined then)."""
+    impact_offset_m: float | None = None
+    """Lateral offset of the target's centre from the VUT's centre line at impact, positive to
+    the left (None without impact)."""
 
     def to_json(self) -> dict[str, Any]:
         """The point as ``sdvkit ncap --json`` writes it."""
@@ -73,10 +78,12 @@ class PointResult:
             "impact_speed_kph": round(self.impact_speed_kph, 2),
             "speed_reduction_kph": round(self.speed_reduction_kph, 2),
             "fcw_ttc_s": None if self.fcw_ttc_s is None else round(self.fcw_ttc_s, 3),
+            "fcw_warned": self.fcw_warned,
             "aeb_activated": self.aeb_activated,
             "end_lateral_offset_m": None
             if self.end_lateral_offset_m is None
             else round(self.end_lateral_offset_m, 3),
+            "impact_offset_m": None if self.impact_offset_m is None else round(self.impact_offset_m, 3),
             "colour": self.colour,
             "points": round(self.points, 4),
             "max_points": round(point.max_points, 4),
