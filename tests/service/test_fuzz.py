@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -155,6 +156,16 @@ def test_random_frames_never_crash_the_feeder(
     report(capsys, record_property, "CAN frames into the feeder", tried)
 
 
+def _wait_for_quiet_bus(listener: can.BusABC, *, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
+    """Let the ECUs finish answering fuzzed requests (``listener`` filtered to their responses) (and time out half-sent ISO-TP transfers), so
+    the tester's first request is not answered by a late reply to a random frame."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if listener.recv(timeout=quiet_s) is None:
+            return
+    raise AssertionError(f"the bus did not go quiet within {limit_s} s after fuzzing")
+
+
 def test_random_can_frames_never_stop_the_ecus(
     bus: BusConfig, network: EcuNetwork, capsys: pytest.CaptureFixture[str], record_property: RecordProperty
 ) -> None:
@@ -177,6 +188,10 @@ def test_random_can_frames_never_stop_the_ecus(
 
     try:
         run()
+        sender.set_filters(
+            [{"can_id": spec.response_id, "can_mask": 0x7FF, "extended": False} for spec in ECU_SPECS]
+        )
+        _wait_for_quiet_bus(sender)
     finally:
         sender.shutdown()
     with IsoTpLink(bus) as link:
