@@ -14,15 +14,17 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdvkit.ncap.builders import false_positive_points
 from sdvkit.ncap.errors import NcapError
 from sdvkit.ncap.grids import GRID_NAMES, GRIDS, grid_points, grid_spec
-from sdvkit.ncap.parallel import Job, default_workers, run_many
 from sdvkit.ncap.results import PointResult
 from sdvkit.ncap.scenario import GridRange
 from sdvkit.ncap.scoring import Summary, summarise
+
+if TYPE_CHECKING:
+    from sdvkit.ncap.parallel import Job
 
 RANGES = {
     "standard": (GridRange.STANDARD,),
@@ -93,6 +95,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(error))
     if not jobs:
         return _fail("nothing to run")
+    # The runner pulls in sensing (numpy, filterpy, scipy): import it only when points run, so
+    # that every other sdvkit command starts fast.
+    from sdvkit.ncap.parallel import default_workers, run_many  # noqa: PLC0415
+
     workers = args.jobs if args.jobs is not None else default_workers()
     print(f"running {len(jobs)} points on {workers} workers", file=sys.stderr)
     started = time.perf_counter()
