@@ -40,7 +40,19 @@ def test_bad_jobs_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_runs_a_grid_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_file = tmp_path / "results.json"
-    assert main(["ncap", "--grid", "cc elk on", "--jobs", "2", "--json", str(out_file)]) == 0
+    markdown = tmp_path / "results.md"
+    argv = [
+        "ncap",
+        "--grid",
+        "cc elk on",
+        "--jobs",
+        "2",
+        "--json",
+        str(out_file),
+        "--markdown",
+        str(markdown),
+    ]
+    assert main(argv) == 0
     captured = capsys.readouterr()
     labels = [point.label for point in grid_points(("CC ELK On",), ranges=(GridRange.STANDARD,))]
     for label in labels:
@@ -54,3 +66,8 @@ def test_runs_a_grid_and_writes_json(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert [entry["scenario"] for entry in written] == labels
     assert {entry["grid"] for entry in written} == {"CC ELK On"}
     assert all(entry["colour"] in ("green", "red") for entry in written)
+    page = markdown.read_text()
+    assert "| CC ELK On | standard |" in page  # the summary row
+    rows = [line for line in page.splitlines() if line.startswith("| CC ELK On | standard | CC ELK On")]
+    assert len(rows) == len(labels)
+    assert all(f"| {entry['colour']} |" in row for entry, row in zip(written, rows, strict=True))

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sdvkit.ncap.builders import false_positive_points
 from sdvkit.ncap.errors import NcapError
 from sdvkit.ncap.grids import GRID_NAMES, GRIDS, grid_points, grid_spec
+from sdvkit.ncap.markdown import results_markdown
 from sdvkit.ncap.results import PointResult
 from sdvkit.ncap.scenario import GridRange
 from sdvkit.ncap.scoring import Summary, summarise
@@ -68,6 +69,9 @@ def add_parser(subparsers: Any) -> None:
     )
     parser.add_argument("--json", type=Path, metavar="FILE", help="write every point's result as JSON")
     parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="write the summary and every point as a Markdown page"
+    )
+    parser.add_argument(
         "--report", type=Path, metavar="DIR", help="write a report (and Euro NCAP's calculator score) there"
     )
     parser.add_argument(
@@ -113,6 +117,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.json is not None:
             args.json.write_text(json.dumps([result.to_json() for result in results], indent=1) + "\n")
+        if args.markdown is not None:
+            args.markdown.write_text(results_markdown(results, title="Euro NCAP bench results"))
         if report_modules is not None:
             status = max(status, _write_report(report_modules, results, args.report))
     except OSError as error:
