@@ -27,9 +27,27 @@ def test_service_bench_prints_its_figures_as_json() -> None:
         "flash_doip_kib_per_s",
         "isotp_limit_kib_per_s",
         "isotp_limit_worst_stuffing_kib_per_s",
+        "ota_end_to_end_10mib_s",
+        "raw_copy_10mib_s",
+        "ota_end_to_end_over_raw_copy_x",
     ):
         assert figures[key] > 0, key
     assert figures["dtcs_scanned"] == figures["dtcs_stored"] > 0
     assert figures["isotp_limit_worst_stuffing_kib_per_s"] < figures["isotp_limit_kib_per_s"]
+    assert figures["ota_image_mib"] == 10
+    assert figures["ota_end_to_end_10mib_s"] >= figures["ota_apply_10mib_s"]
     assert "Full DTC scan" in result.stdout
-    assert "OTA:" in result.stdout
+    assert "OTA: secure update of one ECU, 10 MiB image" in result.stdout
+    assert "reference: raw copy of the same bytes" in result.stdout
+
+
+def test_service_bench_refuses_sizes_below_one() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCH), "--ota-mib", "0"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--ota-mib 0: must be at least 1" in result.stderr

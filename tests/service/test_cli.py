@@ -113,6 +113,31 @@ def test_flash_refuses_a_file_that_is_no_image_or_for_another_ecu(tmp_path: Path
     assert "built for SDVK-ADAS-HW5" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ("--tester-address", "0x1234", "scan"),
+            "argument --tester-address: '0x1234' is not a number 0x0E00..0x0EFF",
+        ),
+        (("--tester-address", "tester", "scan"), "argument --tester-address: 'tester' is not a number"),
+        (("read-dtc", "--mask", "0x1FF"), "argument --mask: '0x1FF' is not a number 0x00..0xFF"),
+    ],
+)
+def test_bad_options_are_named(capsys: Capsys, arguments: tuple[str, ...], message: str) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["diag", *arguments])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_doip_port_that_is_no_port_is_named(capsys: Capsys) -> None:
+    assert main(["diag", "--doip", "127.0.0.1:port", "scan"]) == 2
+    assert "--doip '127.0.0.1:port': the port must be a number" in capsys.readouterr().err
+    assert main(["diag", "--doip", "127.0.0.1:99999", "scan"]) == 2
+    assert "--doip '127.0.0.1:99999': the port must be 1..65535" in capsys.readouterr().err
+
+
 def test_diag_without_a_gateway_says_so(capsys: Capsys) -> None:
     assert main(["diag", "--doip", "127.0.0.1:9", "read-did", "--ecu", "Body", "VIN"]) == 1
     assert "cannot reach the DoIP gateway at 127.0.0.1:9" in capsys.readouterr().err

@@ -47,7 +47,6 @@ def test_values_round_trip_and_are_clamped_to_range() -> None:
     assert dbc.decode(frame_id, data) == (
         dbc.SIM_FAULT_INJECTION,
         {
-            "BatteryOverTemperature": 0.0,
             "InsulationFault": 0.0,
             "FrontRadarBlocked": 0.0,
             "StuckWindowMotor": 3.0,

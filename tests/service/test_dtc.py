@@ -13,6 +13,7 @@ from sdvkit.service.behaviours import BATTERY_OVER_TEMPERATURE, POWERTRAIN_BATTE
 from sdvkit.service.ecu import VirtualEcu
 from sdvkit.service.errors import EcuMemoryError
 from sdvkit.service.uds import DtcStatus
+from sdvkit.vehicle.plant import OVERHEATED_PACK_C
 
 MakeEcu = Callable[..., VirtualEcu]
 
@@ -25,8 +26,9 @@ def hx(text: str) -> bytes:
 
 
 def overheat(ecu: VirtualEcu, *, on: bool = True, speed_kmh: float = 0.0, soc: float = 64.5) -> None:
-    ecu.bus_view.update("SIM_FaultInjection", {"BatteryOverTemperature": float(on)})
-    ecu.bus_view.update("PLANT_Battery", {"PackTemperature": 30.0, "StateOfCharge": soc})
+    """What the plant puts on the bus while its battery overheats (``on``) or not."""
+    pack_c = OVERHEATED_PACK_C if on else 30.0
+    ecu.bus_view.update("PLANT_Battery", {"PackTemperature": pack_c, "StateOfCharge": soc})
     ecu.bus_view.update("PLANT_Motion", {"VehicleSpeed": speed_kmh})
 
 
@@ -44,8 +46,8 @@ def test_a_debounced_fault_stores_a_dtc_with_its_freeze_frame(make_ecu: MakeEcu)
     assert ecu.handle(hx("19 01 FF")) == hx("59 01 FF 01 00 01")
     assert ecu.handle(hx("19 02 FF")) == hx("59 02 FF 0A 7E 4B") + bytes((FAILED,))
     assert ecu.handle(hx("19 02 80")) == hx("59 02 FF")  # no warning lamp for this one
-    # speed 12.34 km/h, SoC 64.5 %, the hottest cell 30 + 45 = 75.0 °C
-    frame = hx("03 01 00 04 D2 01 01 19 32 01 02 02 EE")
+    # speed 12.34 km/h, SoC 64.5 %, the hottest cell 65 + 1.5 = 66.5 °C
+    frame = hx("03 01 00 04 D2 01 01 19 32 01 02 02 99")
     expected = hx("59 04 0A 7E 4B") + bytes((FAILED,)) + hx("01") + frame + hx("02") + frame
     assert ecu.handle(hx("19 04 0A 7E 4B FF")) == expected
     assert ecu.handle(hx("19 04 0A 7E 4B 01")) == hx("59 04 0A 7E 4B") + bytes((FAILED,)) + hx("01") + frame
@@ -143,8 +145,12 @@ def test_dtcs_and_freeze_frames_survive_a_restart(make_ecu: MakeEcu, tmp_path: P
     overheat(ecu)
     cycles(ecu, 3)
     stored = ecu.handle(hx("19 04 0A 7E 4B FF"))
+    assert stored[5] == FAILED
     restarted = make_ecu("BatteryManagement", data_dir=tmp_path)
-    assert restarted.handle(hx("19 04 0A 7E 4B FF")) == stored
+    # The power-on starts a new operation cycle: not failed in it (yet), not tested in it; the
+    # rest of the status, the occurrence count and both freeze frames survive.
+    assert restarted.handle(hx("19 04 0A 7E 4B FF")) == stored[:5] + hx("6D") + stored[6:]
+    assert restarted.handle(hx("19 06 0A 7E 4B 01")) == hx("59 06 0A 7E 4B 6D 01 01")
     assert restarted.handle(hx("14 FF FF FF")) == hx("54")
     again = make_ecu("BatteryManagement", data_dir=tmp_path)
     assert again.handle(hx("19 01 FF")) == hx("59 01 FF 01 00 00")

@@ -15,6 +15,7 @@ from sdvkit.service.feeder import DTC_COUNT, DTC_LIST
 from sdvkit.service.isotp_transport import IsoTpLink
 from sdvkit.service.uds import DtcStatus
 from sdvkit.service.vehicle import FAULTS, ServiceVehicle
+from sdvkit.vehicle.plant import OVERHEATED_PACK_C
 
 FAULT = "Vehicle.Diagnostics.Fault"
 
@@ -54,6 +55,9 @@ def test_every_injected_fault_reaches_vss_and_heals(vehicle: ServiceVehicle) -> 
 
     assert vehicle.run_until(all_reported, timeout_s=10.0)
     assert vehicle.get(DTC_LIST) == ("B1403", "C1A67", "P0A7E", "P0AA6")
+    # The overheating battery is on the bus as the pack temperature the plant reports.
+    pack_on_bus = vehicle.network.bus_view.read("PLANT_Battery.PackTemperature", 0.0)
+    assert pack_on_bus == pytest.approx(OVERHEATED_PACK_C, abs=0.1)
     assert vehicle.get(f"{FAULT}.IsBatteryOverTemperature") is True
     assert vehicle.get(f"{FAULT}.IsBatteryInsulationFault") is True
     assert vehicle.get(f"{FAULT}.BatteryInsulationResistance") == 20_000.0
@@ -71,6 +75,8 @@ def test_every_injected_fault_reaches_vss_and_heals(vehicle: ServiceVehicle) -> 
     )
     assert vehicle.get(f"{FAULT}.StuckWindowMotor") == "NONE"
     assert vehicle.get(f"{FAULT}.BatteryInsulationResistance") == 5_000_000.0
+    pack_on_bus = vehicle.network.bus_view.read("PLANT_Battery.PackTemperature", 0.0)
+    assert pack_on_bus == pytest.approx(vehicle.plant.model.battery.temperature_c, abs=0.1)
     # healed, but stored: the workshop still reads them
     adas = vehicle.network.ecu("ADAS").dtcs.record(FRONT_RADAR_BLOCKED)
     body = vehicle.network.ecu("Body").dtcs.record(WINDOW_MOTOR_STUCK[1])

@@ -26,7 +26,7 @@ from sdvkit.service.can_bus import BusConfig
 from sdvkit.service.diag_client import open_client, read_dids
 from sdvkit.service.ecu import VirtualEcu
 from sdvkit.service.ecus import DEFAULT_VIN, ECU_SPECS, VIN, ecu_spec
-from sdvkit.service.feeder import CanFeeder, FaultInjectionHooks
+from sdvkit.service.feeder import CanFeeder
 from sdvkit.service.gateway import DoipGateway, GatewaySettings
 from sdvkit.service.isotp_transport import IsoTpLink
 from sdvkit.service.network import EcuNetwork
@@ -36,6 +36,7 @@ from sdvkit.service.transport import DoipLink
 from sdvkit.service.uds import Sid
 from sdvkit.signals import Broker
 from sdvkit.signals.builtin import builtin_catalogue
+from sdvkit.vehicle.plant import OVERHEATED_PACK_C
 
 RecordProperty = Callable[[str, object], None]
 FUZZ = settings(deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -93,7 +94,7 @@ def test_random_requests_never_crash_an_ecu(
         nonlocal tried
         clock = FakeClock()
         ecu = VirtualEcu(ecu_spec(name), clock=clock, random_seed=fixed_seed, data_dir=memory)
-        ecu.bus_view.update("SIM_FaultInjection", {"BatteryOverTemperature": 1.0})
+        ecu.bus_view.update("PLANT_Battery", {"PackTemperature": OVERHEATED_PACK_C})  # a DTC to fuzz 0x19 on
         if session != "default":  # start deeper: unlocked, so writes, routines and downloads get fuzzed too
             ecu.handle(bytes.fromhex("10 03"))
             if session == "programming":
@@ -125,7 +126,6 @@ def test_random_frames_never_crash_the_feeder(
     clock = SimClock(tick_s=0.01)
     broker = Broker(builtin_catalogue(), now_ns=clock.now_ns)
     runner = AppRunner(broker, clock)
-    runner.add(FaultInjectionHooks())
     feeder = runner.add(CanFeeder(bus))
     ids = [message.frame_id for message in dbc.load_database().messages]
     frame = st.tuples(
@@ -157,8 +157,9 @@ def test_random_frames_never_crash_the_feeder(
 
 
 def _wait_for_quiet_bus(listener: can.BusABC, *, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
-    """Let the ECUs finish answering fuzzed requests (``listener`` filtered to their responses) (and time out half-sent ISO-TP transfers), so
-    the tester's first request is not answered by a late reply to a random frame."""
+    """Let the ECUs finish answering fuzzed requests (``listener`` is filtered to their responses)
+    and time out half-sent ISO-TP transfers, so the tester's first request is not answered by a
+    late reply to a random frame."""
     deadline = time.monotonic() + limit_s
     while time.monotonic() < deadline:
         if listener.recv(timeout=quiet_s) is None:

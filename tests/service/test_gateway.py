@@ -9,9 +9,11 @@ from collections.abc import Iterator
 import pytest
 from doipclient import client as doip_client_module
 
-from sdvkit.service import doip
-from sdvkit.service.ecus import DEFAULT_VIN
+from sdvkit.service import diag_client, doip
+from sdvkit.service.ecus import DEFAULT_VIN, VIN, ecu_spec
+from sdvkit.service.errors import DiagnosticError
 from sdvkit.service.gateway import DoipGateway
+from sdvkit.service.transport import DoipLink
 
 TIMEOUT_S = 3.0
 TESTER = 0x0E00
@@ -225,3 +227,24 @@ def test_doipclient_reads_the_vehicle_identification(gateway: DoipGateway) -> No
     assert announcement.vin == DEFAULT_VIN
     assert announcement.logical_address == 0x07E5
     assert alive.source_address == 0x07E5
+
+
+def test_a_refused_routing_activation_is_named_to_the_udsoncan_tester(
+    gateway: DoipGateway, tester: DoipTester
+) -> None:
+    assert tester.activate() == doip.RoutingActivation.SUCCESS  # another tester holds 0x0E00
+    body = ecu_spec("Body")
+    with (
+        pytest.raises(
+            DiagnosticError, match=r"refused routing activation for tester address 0x0E00 \(Body\)"
+        ) as refused,
+        DoipLink(port=gateway.port) as link,
+        diag_client.open_client(link, body),
+    ):
+        pass
+    assert "0x03 DENIED_SOURCE_ADDRESS_ALREADY_ACTIVE" in str(refused.value)
+    with (
+        DoipLink(port=gateway.port, tester_address=0x0E01) as link,
+        diag_client.open_client(link, body) as client,
+    ):
+        assert diag_client.read_dids(client, body, [VIN]) == {VIN: DEFAULT_VIN}

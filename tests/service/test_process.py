@@ -1,7 +1,8 @@
 """End to end across processes: ``sdvkit ecus`` runs the vehicle; this process is the tester,
 with udsoncan over doipclient through the DoIP gateway, as a workshop tester would be.
 
-The first run injects a battery over-temperature; the DTC it raises, with its freeze frame,
+The first run injects a battery over-temperature and reads the VIN as any outside tool would
+(doipclient and udsoncan only); the DTC the fault raises, with its freeze frame,
 survives the restart into a second run without the fault, which then unlocks security, writes a
 setting, flashes an image and clears the DTC.
 """
@@ -20,7 +21,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import udsoncan
+from doipclient import DoIPClient
+from doipclient.connectors import DoIPClientUDSConnector
 from tests.service.conftest import wait_until
+from udsoncan.client import Client
 
 from sdvkit.service import diag_client
 from sdvkit.service.behaviours import BATTERY_OVER_TEMPERATURE
@@ -74,6 +79,19 @@ def running_ecus(data_dir: Path, *extra: str) -> Iterator[int]:
     assert "sdvkit ecus: stopped" in "".join(lines.queue)
 
 
+def outside_tester_reads_the_vin(port: int) -> str:
+    """The powertrain's VIN as any outside tool reads it: doipclient and udsoncan, nothing of sdvkit."""
+    connection = DoIPClientUDSConnector(
+        DoIPClient("127.0.0.1", 0x07E0, tcp_port=port, udp_port=port, client_logical_address=0x0E00),
+        close_connection=True,
+    )
+    config = dict(udsoncan.configs.default_client_config)
+    config["data_identifiers"] = {VIN: udsoncan.AsciiCodec(17)}
+    with Client(connection, config=config) as client:
+        vin: str = client.read_data_by_identifier(VIN).service_data.values[VIN]
+    return vin
+
+
 def bms_dtcs(port: int) -> list[diag_client.DtcReport]:
     with DoipLink(port=port) as link, diag_client.open_client(link, BMS) as client:
         return diag_client.read_dtcs(client, BMS)
@@ -82,9 +100,7 @@ def bms_dtcs(port: int) -> list[diag_client.DtcReport]:
 def test_a_tester_in_another_process_diagnoses_and_flashes_the_vehicle(tmp_path: Path) -> None:
     data = tmp_path / "vehicle"
     with running_ecus(data, "--fault", "battery-over-temperature") as port:
-        powertrain = ecu_spec("Powertrain")
-        with DoipLink(port=port) as link, diag_client.open_client(link, powertrain) as client:
-            assert diag_client.read_dids(client, powertrain, [VIN]) == {VIN: DEFAULT_VIN}
+        assert outside_tester_reads_the_vin(port) == DEFAULT_VIN
         assert wait_until(
             lambda: any(report.status & DtcStatus.TEST_FAILED for report in bms_dtcs(port)), timeout_s=15
         )

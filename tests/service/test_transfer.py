@@ -12,6 +12,7 @@ from sdvkit.service.ecu import VirtualEcu
 from sdvkit.service.ecus import ecu_spec
 from sdvkit.service.firmware import FirmwareImage, Slot, SlotState, build_image
 from sdvkit.service.security import compute_key
+from sdvkit.vehicle.plant import OVERHEATED_PACK_C
 
 ADDRESS = "00 08 00 00"
 
@@ -161,7 +162,8 @@ def test_self_test_reports_failing_monitors(ecu: VirtualEcu) -> None:
     assert ecu.handle(hx("10 03"))[:2] == hx("50 03")
     assert ecu.handle(hx("31 01 02 01")) == hx("71 01 02 01 00")
     assert ecu.handle(hx("31 03 02 01")) == hx("71 03 02 01 00")
-    ecu.bus_view.update("SIM_FaultInjection", {"BatteryOverTemperature": 1.0, "InsulationFault": 1.0})
+    ecu.bus_view.update("PLANT_Battery", {"PackTemperature": OVERHEATED_PACK_C})
+    ecu.bus_view.update("SIM_FaultInjection", {"InsulationFault": 1.0})
     assert ecu.handle(hx("31 01 02 01")) == hx("71 01 02 01 02")
     assert ecu.handle(hx("31 02 02 01")) == hx("7F 31 24")
 

@@ -20,6 +20,7 @@ from typing import Any
 from sdvkit.cli.ecus import add_bus_arguments, bus_config
 from sdvkit.service import diag_client
 from sdvkit.service.can_bus import BusConfig
+from sdvkit.service.doip import TESTER_ADDRESSES
 from sdvkit.service.ecu_spec import DidKind, DidSpec, EcuSpec
 from sdvkit.service.ecus import ECU_SPECS, ecu_spec
 from sdvkit.service.errors import DiagnosticError, FirmwareError, ServiceError
@@ -27,7 +28,7 @@ from sdvkit.service.firmware import FirmwareImage, build_image
 from sdvkit.service.gateway import DEFAULT_PORT
 from sdvkit.service.isotp_transport import IsoTpLink
 from sdvkit.service.network import EcuNetwork
-from sdvkit.service.transport import DoipLink, TesterLink
+from sdvkit.service.transport import DEFAULT_TESTER_ADDRESS, MAX_PORT, DoipLink, TesterLink
 from sdvkit.service.uds import describe_status
 from sdvkit.storage import StorageError, data_dir
 
@@ -63,9 +64,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--tester-address",
-        type=lambda text: int(text, 0),
-        default=0x0E00,
-        help="DoIP source address (default 0x0E00)",
+        type=_tester_address,
+        default=DEFAULT_TESTER_ADDRESS,
+        help="DoIP source address, 0x0E00..0x0EFF (default 0x0E00)",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -75,9 +76,7 @@ def add_parser(subparsers: Any) -> None:
     commands.add_parser("scan", parents=[common], help="identification and DTC count of every ECU")
     read_dtc = commands.add_parser("read-dtc", parents=[common], help="DTCs with freeze frames")
     read_dtc.add_argument("--ecu", help="one ECU (default: all)")
-    read_dtc.add_argument(
-        "--mask", type=lambda text: int(text, 0), default=0xFF, help="DTC status mask (default 0xFF)"
-    )
+    read_dtc.add_argument("--mask", type=_status_mask, default=0xFF, help="DTC status mask (default 0xFF)")
     clear_dtc = commands.add_parser("clear-dtc", parents=[common], help="clear the DTCs (0x14 FFFFFF)")
     clear_dtc.add_argument("--ecu", help="one ECU (default: all)")
     read_did = commands.add_parser("read-did", parents=[common], help="read data identifiers (0x22)")
@@ -101,12 +100,35 @@ def add_parser(subparsers: Any) -> None:
 # -- plumbing -------------------------------------------------------------------------------
 
 
+def _number_in(text: str, low: int, high: int) -> int:
+    """``text`` as a number (``0x..`` for hex) within ``low..high``; argparse names the option."""
+    try:
+        number = int(text, 0)
+    except ValueError:
+        number = -1
+    if not low <= number <= high:
+        digits = 2 if high <= 0xFF else 4
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number 0x{low:0{digits}X}..0x{high:0{digits}X}")
+    return number
+
+
+def _tester_address(text: str) -> int:
+    return _number_in(text, TESTER_ADDRESSES.start, TESTER_ADDRESSES.stop - 1)
+
+
+def _status_mask(text: str) -> int:
+    return _number_in(text, 0x00, 0xFF)
+
+
 def _doip_address(text: str) -> tuple[str, int]:
     host, _, port = text.rpartition(":") if ":" in text else (text, "", str(DEFAULT_PORT))
     try:
-        return host or "127.0.0.1", int(port)
+        number = int(port)
     except ValueError as error:
         raise UsageError(f"--doip {text!r}: the port must be a number") from error
+    if not 0 < number <= MAX_PORT:
+        raise UsageError(f"--doip {text!r}: the port must be 1..{MAX_PORT}")
+    return host or "127.0.0.1", number
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ Every subcommand works on the OTA directories under the data directory (``--data
 ``$SDVKIT_DATA_DIR``, else the user data directory), so the whole flow runs on one machine::
 
     sdvkit ota provision --vin WVWZZZ1JZ3W386752
-    sdvkit ota publish --image fw.bin --ecu-hw sdvkit-powertrain-1 --version 1.1.0
+    sdvkit ota publish --image fw.bin --ecu-hw SDVK-PT-HW2 --version 1.1.0
     sdvkit ota assign --vin WVWZZZ1JZ3W386752 --ecu Powertrain --version 1.1.0
     sdvkit ota check --vin WVWZZZ1JZ3W386752
     sdvkit ota apply --vin WVWZZZ1JZ3W386752
@@ -149,7 +149,7 @@ def _provision(args: argparse.Namespace) -> int:
         for item in args.ecu:
             name, separator, hardware_id = item.partition("=")
             if not separator:
-                raise OtaInputError(f"--ecu {item!r}: write NAME=HWID, e.g. Powertrain=sdvkit-powertrain-1")
+                raise OtaInputError(f"--ecu {item!r}: write NAME=HWID, e.g. Powertrain=SDVK-PT-HW2")
             hardware_ids[name] = hardware_id
     config = _workspace(args).provision(vin, hardware_ids=hardware_ids, apps=args.app)
     ecus = [{"ecu": ecu.ecu_id, "hardware_id": ecu.hardware_id, "serial": ecu.serial} for ecu in config.ecus]

@@ -11,7 +11,10 @@ The in-vehicle network and diagnostics (this package's modules; over-the-air upd
 - :mod:`~sdvkit.service.feeder`: the CAN ↔ VSS feeder (:class:`CanFeeder`), DBC in ``dbc/``;
 - :mod:`~sdvkit.service.transport`: how a tester reaches the ECUs (:class:`TesterLink`);
 - :mod:`~sdvkit.service.diag_client`: scan, DTCs, DIDs and flashing with udsoncan;
-- :mod:`~sdvkit.service.firmware`: images and the A/B slot interface OTA builds on.
+- :mod:`~sdvkit.service.firmware`: images and the A/B slot interface OTA builds on;
+- :mod:`~sdvkit.service.hardware`: the ECUs' hardware ids, one table for UDS and OTA;
+- :mod:`~sdvkit.service.vehicle`: the plant (with its fault actuators), the feeder and the ECU
+  network on one bus (:class:`ServiceVehicle`).
 
 Names are imported on first use, so ``import sdvkit.service.ota`` stays light.
 """
@@ -39,9 +42,10 @@ if TYPE_CHECKING:
         ServiceError,
         ServiceSetupError,
     )
-    from sdvkit.service.feeder import CanFeeder, FaultInjectionHooks
+    from sdvkit.service.feeder import CanFeeder
     from sdvkit.service.firmware import FirmwareImage, FirmwareSlots, ImageDownloaded, Slot, build_image
     from sdvkit.service.gateway import DoipGateway, GatewaySettings
+    from sdvkit.service.hardware import HARDWARE_IDS
     from sdvkit.service.isotp_transport import IsoTpLink
     from sdvkit.service.network import EcuNetwork
     from sdvkit.service.transport import DoipLink, InMemoryLink, TesterLink
@@ -68,12 +72,12 @@ _EXPORTS = {
     "EcuScan": "diag_client",
     "EcuSpec": "ecu_spec",
     "EcuSpecError": "errors",
-    "FaultInjectionHooks": "feeder",
     "FirmwareError": "errors",
     "FirmwareImage": "firmware",
     "FirmwareSlots": "firmware",
     "FlashResult": "diag_client",
     "GatewaySettings": "gateway",
+    "HARDWARE_IDS": "hardware",
     "ImageDownloaded": "firmware",
     "InMemoryLink": "transport",
     "IsoTpLink": "isotp_transport",
@@ -93,6 +97,7 @@ _EXPORTS = {
 __all__ = [
     "DEFAULT_VIN",
     "ECU_SPECS",
+    "HARDWARE_IDS",
     "BusConfig",
     "BusError",
     "BusView",
@@ -110,7 +115,6 @@ __all__ = [
     "EcuScan",
     "EcuSpec",
     "EcuSpecError",
-    "FaultInjectionHooks",
     "FirmwareError",
     "FirmwareImage",
     "FirmwareSlots",

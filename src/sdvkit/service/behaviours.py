@@ -1,8 +1,9 @@
 """What the ECUs do with what they see: their sensor models, fault monitors and status frames.
 
 The ECUs' sensors see the plant through the bus (``PLANT_*`` frames) and the injected hardware
-faults (``SIM_FaultInjection``): the battery management measures a cell 45 K above the pack
-when the battery overheats and 20 kOhm of insulation when it fails; the radar reports 95 %
+faults the plant has no model for (``SIM_FaultInjection``): the battery management measures its
+hottest cell 1.5 K above the pack temperature the plant reports (which an overheating battery
+raises past the 60 °C limit) and 20 kOhm of insulation when it fails; the radar reports 95 %
 blockage; the body controller sees the jammed window motor. Their monitors debounce that into
 DTCs, and the powertrain sets the OBD codes when the battery management reports its faults.
 The tables (:data:`BEHAVIOURS`, :data:`DTCS`) are keyed by ECU name.
@@ -19,10 +20,8 @@ from sdvkit.service.uds import parse_dtc
 # -- sensor models and limits ------------------------------------------------------------------
 
 OVER_TEMPERATURE_LIMIT_C = 60.0
-OVERHEAT_RISE_K = 45.0
-"""How far above the pack's average the hottest cell reads while the battery overheats."""
 CELL_SPREAD_K = 1.5
-"""How far above the pack's average the hottest cell reads normally."""
+"""How far above the pack's average the hottest cell reads."""
 INSULATION_HEALTHY_OHM = 5_000_000.0
 INSULATION_FAULTY_OHM = 20_000.0
 INSULATION_LIMIT_OHM_PER_V = 100.0
@@ -46,11 +45,10 @@ def _flag(read: BusReader, key: str) -> bool:
 
 def _bms_measure(read: BusReader) -> dict[str, float]:
     pack_c = read("PLANT_Battery.PackTemperature", 25.0)
-    rise_k = OVERHEAT_RISE_K if _flag(read, "SIM_FaultInjection.BatteryOverTemperature") else CELL_SPREAD_K
     faulty = _flag(read, "SIM_FaultInjection.InsulationFault")
     pack_v = read("PLANT_Battery.PackVoltage", 0.0) or NOMINAL_PACK_VOLTAGE_V
     return {
-        "MaxCellTemperature": pack_c + rise_k,
+        "MaxCellTemperature": pack_c + CELL_SPREAD_K,
         "InsulationResistance": INSULATION_FAULTY_OHM if faulty else INSULATION_HEALTHY_OHM,
         "InsulationLimit": INSULATION_LIMIT_OHM_PER_V * pack_v,
     }

@@ -100,6 +100,7 @@ class VirtualEcu:
         directory = None if data_dir is None else ecu_directory(data_dir, spec.name)
         self.memory = EcuMemory(directory, factory_version=spec.software_version)
         self.dtcs = DtcMemory(spec, self.memory)
+        self.dtcs.new_operation_cycle()  # a power-on starts one, as a reset does (ISO 14229-1, D.2)
         self.slots = slots if slots is not None else StoredSlots(self.memory)
         self.server = UdsServer(
             spec,

@@ -36,6 +36,7 @@ from sdvkit.service.ecu_spec import (
     SecuritySpec,
 )
 from sdvkit.service.errors import EcuSpecError
+from sdvkit.service.hardware import HARDWARE_IDS
 from sdvkit.service.uds import Session
 from sdvkit.signals.builtin.service import ECUS, VIN_PATTERN
 
@@ -303,7 +304,7 @@ def _build() -> tuple[EcuSpec, ...]:
     specs: list[EcuSpec] = []
     for name, short, request_id, version, secret in _TABLE:
         index = ECUS.index(name)
-        hardware_id = f"SDVK-{short}-HW{index + 1}"
+        hardware_id = HARDWARE_IDS[name]
         part_number = f"SDVK-{short}-{1000 + index}"
         serial_number = f"{short}{index:02d}0000001"
         battery_temperature = (

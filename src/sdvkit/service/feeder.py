@@ -2,9 +2,10 @@
 
 :class:`CanFeeder` is an app on the broker with its own node on the CAN bus:
 
-- VSS → CAN (:data:`TO_CAN`): every step it samples the plant's signals and the injected
-  faults and sends the ``PLANT_*`` and ``SIM_FaultInjection`` frames when their DBC cycle time
-  is due: what the ECUs need to see;
+- VSS → CAN (:data:`TO_CAN`): every step it samples the plant's signals and the state of its
+  injected faults (``Vehicle.Sdvkit.FaultInjection``, which the plant provides) and sends the
+  ``PLANT_*`` and ``SIM_FaultInjection`` frames when their DBC cycle time is due: what the
+  ECUs need to see;
 - CAN → VSS (:data:`TO_VSS`): frames the ECUs send are queued by the bus listener thread and
   decoded in ``step()`` (the broker's thread): their fault flags become
   ``Vehicle.Diagnostics.Fault.*``, their DTC reports ``Vehicle.Diagnostics.DTCList`` and
@@ -12,9 +13,6 @@
 
 A frame that does not decode is counted in :attr:`CanFeeder.rejected_frames` (the reason in
 :attr:`CanFeeder.last_rejection`) and changes no signal; the feeder keeps running.
-
-:class:`FaultInjectionHooks` provides the ``Vehicle.Sdvkit.FaultInjection`` actuators (a test
-bench's switches) for as long as the plant does not provide them itself.
 """
 
 from __future__ import annotations
@@ -34,21 +32,15 @@ from sdvkit.service.ecus import ECU_SPECS
 from sdvkit.service.errors import DbcError
 from sdvkit.service.uds import DtcStatus, obd_code
 from sdvkit.signals.builtin.service import ECUS
+from sdvkit.vehicle.plant import FRONT_RADAR_BLOCKED, INSULATION_FAULT, PACK_TEMPERATURE, STUCK_WINDOW_MOTOR
 
 FEEDER_STEP_S = 0.1
 RX_QUEUE_FRAMES = 4096
 """Frames the listener keeps for the next step; older ones are dropped (and counted)."""
-_INJECT = "Vehicle.Sdvkit.FaultInjection"
 _FAULT = "Vehicle.Diagnostics.Fault"
 _BATTERY = "Vehicle.Powertrain.TractionBattery"
 DTC_LIST = "Vehicle.Diagnostics.DTCList"
 DTC_COUNT = "Vehicle.Diagnostics.DTCCount"
-FAULT_INJECTION_PATHS = (
-    f"{_INJECT}.BatteryOverTemperature",
-    f"{_INJECT}.InsulationFault",
-    f"{_INJECT}.FrontRadarBlocked",
-    f"{_INJECT}.StuckWindowMotor",
-)
 
 
 def _number(value: Any) -> float:
@@ -93,7 +85,7 @@ TO_CAN: tuple[ToCan, ...] = (
     ToCan(vss_path="Vehicle.IsMoving", message=dbc.PLANT_MOTION, signal="IsMoving"),
     ToCan(vss_path=f"{_BATTERY}.StateOfCharge.Current", message=dbc.PLANT_BATTERY, signal="StateOfCharge"),
     ToCan(
-        vss_path=f"{_BATTERY}.Temperature.Average",
+        vss_path=PACK_TEMPERATURE,
         message=dbc.PLANT_BATTERY,
         signal="PackTemperature",
         default=25.0,
@@ -114,13 +106,10 @@ TO_CAN: tuple[ToCan, ...] = (
         signal="LowVoltageBatteryVoltage",
         default=14.1,
     ),
+    ToCan(vss_path=INSULATION_FAULT, message=dbc.SIM_FAULT_INJECTION, signal="InsulationFault"),
+    ToCan(vss_path=FRONT_RADAR_BLOCKED, message=dbc.SIM_FAULT_INJECTION, signal="FrontRadarBlocked"),
     ToCan(
-        vss_path=FAULT_INJECTION_PATHS[0], message=dbc.SIM_FAULT_INJECTION, signal="BatteryOverTemperature"
-    ),
-    ToCan(vss_path=FAULT_INJECTION_PATHS[1], message=dbc.SIM_FAULT_INJECTION, signal="InsulationFault"),
-    ToCan(vss_path=FAULT_INJECTION_PATHS[2], message=dbc.SIM_FAULT_INJECTION, signal="FrontRadarBlocked"),
-    ToCan(
-        vss_path=FAULT_INJECTION_PATHS[3],
+        vss_path=STUCK_WINDOW_MOTOR,
         message=dbc.SIM_FAULT_INJECTION,
         signal="StuckWindowMotor",
         default="NONE",
@@ -362,24 +351,3 @@ class CanFeeder(VehicleApp):
         slot = round(signals["SlotIndex"])
         if slot < count:
             slots[slot] = (round(signals["DtcCode"]), round(signals["DtcStatus"]))
-
-
-class FaultInjectionHooks(VehicleApp):
-    """The test bench's fault switches: provides ``Vehicle.Sdvkit.FaultInjection.*``.
-
-    An actuation sets the switch; its value is published at once, so the feeder sends it to the
-    ECUs' sensors on its next cycle. (The plant does not provide these actuators today; if it
-    does one day, drop this app: the broker refuses two providers.)
-    """
-
-    name = "fault injection"
-    manifest = Manifest(writes=FAULT_INJECTION_PATHS, role=AppRole.PLANT)
-
-    def on_start(self) -> None:
-        paths = list(FAULT_INJECTION_PATHS)
-        self.provide(paths)
-        self.provide_actuation(paths, self._on_actuation)
-        self.publish({paths[0]: False, paths[1]: False, paths[2]: False, paths[3]: "NONE"})
-
-    def _on_actuation(self, requests: list[tuple[str, Any]]) -> None:
-        self.publish(dict(requests))

@@ -16,6 +16,8 @@ tester comes in::
 from __future__ import annotations
 
 import queue
+import re
+import socket
 import threading
 import time
 from abc import ABC, abstractmethod
@@ -29,9 +31,10 @@ import doipclient.messages
 import udsoncan.exceptions
 from udsoncan.connections import BaseConnection
 
+from sdvkit.service.doip import RoutingActivation
 from sdvkit.service.ecu import VirtualEcu
 from sdvkit.service.ecu_spec import EcuSpec
-from sdvkit.service.errors import DiagnosticError
+from sdvkit.service.errors import DiagnosticError, ServiceSetupError
 
 # doipclient's classes and udsoncan's exceptions are untyped: called through these names.
 _DOIP_CLIENT: Any = doipclient.client.DoIPClient
@@ -41,8 +44,11 @@ UDS_TIMEOUT: Any = udsoncan.exceptions.TimeoutException
 # udsoncan's TimeoutException: what a connection raises when no answer comes.
 
 DEFAULT_TESTER_ADDRESS = 0x0E00
+_ACTIVATION_REFUSED = re.compile(r"Activation Request failed with code (\d+)")
+"""How doipclient reports a refused routing activation (as a ConnectionRefusedError)."""
 DOIP_GATEWAY_ADDRESS = 0x07E5
 DOIP_DEFAULT_PORT = 13400
+MAX_PORT = 65535
 
 
 class TesterLink(ABC):
@@ -233,28 +239,48 @@ class DoipLink(TesterLink):
         shared: bool = False,
     ) -> None:
         super().__init__()
+        if not 0 < port <= MAX_PORT:
+            raise ServiceSetupError(f"DoIP port must be 1..{MAX_PORT}, not {port}")
         self.host = host
         self.port = port
         self.tester_address = tester_address
         self.shared = shared
         self._session: _DoipSession | None = None
+        self._address: str | None = None
+
+    def _ip_address(self) -> str:
+        """The gateway's IP address: doipclient takes addresses only, so a host name is resolved here."""
+        if self._address is None:
+            found = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
+            self._address = str(found[0][4][0])
+        return self._address
 
     def _unreachable(self, ecu: EcuSpec, error: Exception) -> DiagnosticError:
+        where = f"the DoIP gateway at {self.host}:{self.port}"
+        refused = _ACTIVATION_REFUSED.search(str(error))
+        if refused is None:
+            return DiagnosticError(f"cannot reach {where} for {ecu.name}: {error}")
+        code = int(refused.group(1))
+        try:
+            name = RoutingActivation(code).name
+        except ValueError:  # not a code of ISO 13400-2: say so, with its number
+            name = "an unknown code"
         return DiagnosticError(
-            f"cannot reach the DoIP gateway at {self.host}:{self.port} for {ecu.name}: {error}"
+            f"{where} refused routing activation for tester address 0x{self.tester_address:04X} "
+            f"({ecu.name}): 0x{code:02X} {name}"
         )
 
     def _connect(self, ecu: EcuSpec) -> BaseConnection:
         if self.shared:
             if self._session is None:
                 try:
-                    self._session = _DoipSession(self.host, self.port, self.tester_address)
+                    self._session = _DoipSession(self._ip_address(), self.port, self.tester_address)
                 except (OSError, TimeoutError) as error:
                     raise self._unreachable(ecu, error) from error
             return _SharedDoipConnection(self._session, ecu)
         try:
             client = _DOIP_CLIENT(
-                self.host,
+                self._ip_address(),
                 ecu.logical_address,
                 tcp_port=self.port,
                 udp_port=self.port,

@@ -2,8 +2,8 @@
 
 :class:`ServiceVehicle` puts together, on one bus:
 
-- the vehicle plant, the fault-injection switches and the CAN feeder, as apps on a broker that
-  runs on a lock-step :class:`~sdvkit.runtime.SimClock` (:meth:`run_for` moves it;
+- the vehicle plant (which provides the fault-injection actuators) and the CAN feeder, as apps
+  on a broker that runs on a lock-step :class:`~sdvkit.runtime.SimClock` (:meth:`run_for` moves it;
   :meth:`serve` keeps it in step with the wall clock, as ``sdvkit ecus`` does);
 - the :class:`~sdvkit.service.network.EcuNetwork` (real-time threads);
 - optionally the :class:`~sdvkit.service.gateway.DoipGateway`.
@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any
 
 from sdvkit.runtime import AppRunner, SimClock
 from sdvkit.service.can_bus import BusConfig
 from sdvkit.service.ecus import DEFAULT_VIN
 from sdvkit.service.errors import ServiceSetupError
-from sdvkit.service.feeder import FAULT_INJECTION_PATHS, CanFeeder, FaultInjectionHooks
+from sdvkit.service.feeder import CanFeeder
 from sdvkit.service.firmware import ImageDownloaded
 from sdvkit.service.gateway import DoipGateway, GatewaySettings
 from sdvkit.service.network import EcuNetwork
@@ -34,27 +34,30 @@ from sdvkit.signals.builtin import builtin_catalogue
 from sdvkit.vehicle.library import builtin_vehicle
 from sdvkit.vehicle.model import VehicleModel
 from sdvkit.vehicle.params import VehicleParams
-from sdvkit.vehicle.plant import VehiclePlant
+from sdvkit.vehicle.plant import (
+    BATTERY_OVER_TEMPERATURE,
+    FAULTS_HEALED,
+    FRONT_RADAR_BLOCKED,
+    INSULATION_FAULT,
+    STUCK_WINDOW_MOTOR,
+    VehiclePlant,
+)
 
 DEFAULT_VEHICLE = "chevrolet-bolt-2020"
 STEP_S = 0.01
 
-FAULTS: dict[str, tuple[str, Any]] = {
-    "battery-over-temperature": (FAULT_INJECTION_PATHS[0], True),
-    "insulation-fault": (FAULT_INJECTION_PATHS[1], True),
-    "front-radar-blocked": (FAULT_INJECTION_PATHS[2], True),
-    "stuck-window-row1-driver": (FAULT_INJECTION_PATHS[3], "ROW1_DRIVER_SIDE"),
-    "stuck-window-row1-passenger": (FAULT_INJECTION_PATHS[3], "ROW1_PASSENGER_SIDE"),
-    "stuck-window-row2-driver": (FAULT_INJECTION_PATHS[3], "ROW2_DRIVER_SIDE"),
-    "stuck-window-row2-passenger": (FAULT_INJECTION_PATHS[3], "ROW2_PASSENGER_SIDE"),
-}
-"""Faults by name (``sdvkit ecus --fault``): the actuator and the value that injects each."""
-_HEALED: dict[str, Any] = {
-    FAULT_INJECTION_PATHS[0]: False,
-    FAULT_INJECTION_PATHS[1]: False,
-    FAULT_INJECTION_PATHS[2]: False,
-    FAULT_INJECTION_PATHS[3]: "NONE",
-}
+FAULTS: Mapping[str, tuple[str, bool | str]] = MappingProxyType(
+    {
+        "battery-over-temperature": (BATTERY_OVER_TEMPERATURE, True),
+        "insulation-fault": (INSULATION_FAULT, True),
+        "front-radar-blocked": (FRONT_RADAR_BLOCKED, True),
+        "stuck-window-row1-driver": (STUCK_WINDOW_MOTOR, "ROW1_DRIVER_SIDE"),
+        "stuck-window-row1-passenger": (STUCK_WINDOW_MOTOR, "ROW1_PASSENGER_SIDE"),
+        "stuck-window-row2-driver": (STUCK_WINDOW_MOTOR, "ROW2_DRIVER_SIDE"),
+        "stuck-window-row2-passenger": (STUCK_WINDOW_MOTOR, "ROW2_PASSENGER_SIDE"),
+    }
+)
+"""Faults by name (``sdvkit ecus --fault``): the plant's actuator and the value that injects each."""
 
 
 class ServiceVehicle:
@@ -80,7 +83,6 @@ class ServiceVehicle:
             params or builtin_vehicle(DEFAULT_VEHICLE), step_s=STEP_S, initial_soc=initial_soc
         )
         self.plant = self.runner.add(VehiclePlant(model))
-        self.faults = self.runner.add(FaultInjectionHooks())
         self.feeder = self.runner.add(CanFeeder(self.bus, report_software=report_software))
         self.network = EcuNetwork(
             bus=self.bus, data_dir=data_dir, vin=vin, on_image_downloaded=on_image_downloaded
@@ -137,7 +139,7 @@ class ServiceVehicle:
         if entry is None:
             raise ServiceSetupError(f"no fault named {fault!r}; the faults are {', '.join(FAULTS)}")
         path, value = entry
-        self._client().actuate(path, value if active else _HEALED[path])
+        self._client().actuate(path, value if active else FAULTS_HEALED[path])
 
     def get(self, path: str) -> Any:
         datapoint = self._client().get(path)

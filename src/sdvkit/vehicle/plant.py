@@ -6,6 +6,11 @@ and steering wheel (``Vehicle.Sdvkit.DriverInput``), the arbitrated motion reque
 (``Vehicle.Sdvkit.MotionControl``), gear, drive mode, charging, and the simulation's road
 friction. Functions read only these signals, never the model.
 
+It also owns the plant's faults (:data:`FAULT_INJECTION`, ``Vehicle.Sdvkit.FaultInjection``):
+a test bench switches them as actuators and the plant reports their state, which the CAN
+feeder passes to the ECUs' sensor models and the sensing app to its radar. An overheating
+battery also reports its pack at :data:`OVERHEATED_PACK_C` or more.
+
 One :meth:`VehiclePlant.step` per tick: apply the latest requests, advance the model, move the
 world (when the plant has one: the ego's box follows the model, the other actors move, collisions
 are recorded in :attr:`VehiclePlant.collisions`), then publish the signals that are due, all in
@@ -15,8 +20,9 @@ one atomic publish.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sdvkit.runtime import AppRole, Manifest, VehicleApp
@@ -35,6 +41,11 @@ RATED_CONSUMPTION_KWH_PER_100KM = 16.0
 """What the battery-management range estimate assumes before a trip has a kilometre to go on."""
 
 UINT32_MAX = 2**32 - 1
+
+OVERHEATED_PACK_C = 65.0
+"""The pack temperature the battery reports at least while ``BatteryOverTemperature`` is
+injected: above the 60 °C cell limit of the battery management. Only the report: the thermal
+model, and so the power derating, are unchanged."""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -85,6 +96,7 @@ def _int(value: float) -> int:
 
 _BATTERY = "Vehicle.Powertrain.TractionBattery"
 _MOTOR = "Vehicle.Powertrain.ElectricMotor"
+PACK_TEMPERATURE = f"{_BATTERY}.Temperature.Average"
 
 PUBLISHED: tuple[PublishedSignal, ...] = (
     # Motion, at 50 Hz: what stability control and the ADAS functions sample.
@@ -176,9 +188,7 @@ PUBLISHED: tuple[PublishedSignal, ...] = (
         rate_hz=10,
         read=lambda p: p.model.battery.usable_energy_remaining_j() / JOULES_PER_KWH,
     ),
-    PublishedSignal(
-        path=f"{_BATTERY}.Temperature.Average", rate_hz=1, read=lambda p: p.model.battery.temperature_c
-    ),
+    PublishedSignal(path=PACK_TEMPERATURE, rate_hz=1, read=lambda p: p.pack_temperature_c),
     PublishedSignal(
         path=f"{_BATTERY}.AccumulatedConsumedEnergy",
         rate_hz=1,
@@ -255,6 +265,22 @@ ROAD_FRICTION = "Vehicle.Sdvkit.Simulation.RoadFriction"
 START_STOP_CHARGING = f"{_BATTERY}.Charging.StartStopCharging"
 CHARGE_LIMIT = f"{_BATTERY}.Charging.ChargeLimit"
 
+_FAULT_INJECTION = "Vehicle.Sdvkit.FaultInjection"
+BATTERY_OVER_TEMPERATURE = f"{_FAULT_INJECTION}.BatteryOverTemperature"
+INSULATION_FAULT = f"{_FAULT_INJECTION}.InsulationFault"
+FRONT_RADAR_BLOCKED = f"{_FAULT_INJECTION}.FrontRadarBlocked"
+STUCK_WINDOW_MOTOR = f"{_FAULT_INJECTION}.StuckWindowMotor"
+FAULTS_HEALED: Mapping[str, bool | str] = MappingProxyType(
+    {
+        BATTERY_OVER_TEMPERATURE: False,
+        INSULATION_FAULT: False,
+        FRONT_RADAR_BLOCKED: False,
+        STUCK_WINDOW_MOTOR: "NONE",
+    }
+)
+"""Every fault actuator the plant provides, with the value that means "no fault" (its state at start)."""
+FAULT_INJECTION: tuple[str, ...] = tuple(FAULTS_HEALED)
+
 ACTUATORS: tuple[str, ...] = (
     f"{_DRIVER}.AcceleratorPedal",
     f"{_DRIVER}.BrakePedal",
@@ -268,6 +294,7 @@ ACTUATORS: tuple[str, ...] = (
     ROAD_FRICTION,
     START_STOP_CHARGING,
     CHARGE_LIMIT,
+    *FAULT_INJECTION,
 )
 """Every actuator the plant provides."""
 
@@ -321,6 +348,8 @@ class VehiclePlant(VehicleApp):
         self._acceleration_request = 0.0
         self._lateral_source = "NONE"
         self._steering_request_deg = 0.0
+        self.faults: dict[str, bool | str] = dict(FAULTS_HEALED)
+        """The state of every fault actuator (:data:`FAULT_INJECTION`)."""
         self.world = world
         self.collisions: list[CollisionEvent] = []
         """Every collision the world reported, in time order (the ego's id is ``"ego"``)."""
@@ -343,6 +372,15 @@ class VehiclePlant(VehicleApp):
     def longitude_deg(self) -> float:
         scale = EARTH_RADIUS_M * math.cos(math.radians(self.origin[0]))
         return self.origin[1] + math.degrees(self.model.x_m / scale)
+
+    @property
+    def pack_temperature_c(self) -> float:
+        """The pack temperature the battery reports: the model's, at least :data:`OVERHEATED_PACK_C`
+        while ``BatteryOverTemperature`` is injected."""
+        temperature_c = self.model.battery.temperature_c
+        if self.faults[BATTERY_OVER_TEMPERATURE] is True:
+            return max(temperature_c, OVERHEATED_PACK_C)
+        return temperature_c
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -371,6 +409,7 @@ class VehiclePlant(VehicleApp):
                 CHARGE_LIMIT: round(self.model.charge_target_soc * 100),
                 # No vehicle-to-load: the pack never discharges through the charge port.
                 f"{_BATTERY}.Charging.IsDischarging": False,
+                **self.faults,
             }
         )
         self._publish_due(force=True)
@@ -450,4 +489,8 @@ class VehiclePlant(VehicleApp):
                 self._charging_requested = value == "START"
             elif path == CHARGE_LIMIT:
                 self.model.charge_target_soc = int(value) / 100.0
+            elif path in self.faults:
+                self.faults[path] = value
+                if path == BATTERY_OVER_TEMPERATURE:  # reported at once, not at the next 1 Hz sample
+                    echoed[PACK_TEMPERATURE] = self.pack_temperature_c
             echoed[path] = value

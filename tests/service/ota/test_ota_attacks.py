@@ -136,7 +136,7 @@ def test_an_image_for_other_hardware_is_refused(fleet: Fleet) -> None:
     # A compromised director sends the battery's image to the powertrain, claiming it fits.
     forged = Director.instruction(battery_release, {powertrain.serial: powertrain.hardware_id})
     fleet.director.vehicle_repository(fleet.vin).publish({forged.path: forged})
-    with pytest.raises(HardwareIdMismatchError, match="released for hardware 'sdvkit-batterymanagement-1'"):
+    with pytest.raises(HardwareIdMismatchError, match="released for hardware 'SDVK-BMS-HW3'"):
         fleet.vehicle().apply()
     assert_refused_and_unchanged(fleet, fleet.factory_versions)
 
@@ -147,7 +147,7 @@ def test_an_image_for_other_hardware_is_refused(fleet: Fleet) -> None:
     fleet.director.vehicle_repository(fleet.vin).publish({honest.path: honest})
     director_targets = fleet.director_targets()
     secondary = fleet.vehicle().secondary("Powertrain")
-    with pytest.raises(HardwareIdMismatchError, match=r"ECU .*/Powertrain is 'sdvkit-powertrain-1'"):
+    with pytest.raises(HardwareIdMismatchError, match=r"ECU .*/Powertrain is 'SDVK-PT-HW2'"):
         secondary.verify_instruction(director_targets, battery_release.target_path)
 
 
@@ -167,7 +167,7 @@ def test_a_director_that_disagrees_with_the_image_repository_is_refused(fleet: F
     assert_refused_and_unchanged(fleet, fleet.factory_versions)
 
     # An image the image repository never released at all.
-    forged.path = "sdvkit-powertrain-1/6.6.6/backdoor.bin"
+    forged.path = "SDVK-PT-HW2/6.6.6/backdoor.bin"
     forged.unrecognized_fields["custom"]["version"] = "6.6.6"
     fleet.director.vehicle_repository(fleet.vin).publish({forged.path: forged})
     with pytest.raises(RepositoryMismatchError, match="does not list it"):

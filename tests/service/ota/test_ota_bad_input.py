@@ -36,7 +36,7 @@ def test_unknown_vehicles_ecus_and_releases_are_named(fleet: Fleet) -> None:
         fleet.assign("Power train", "1.1.0")
     with pytest.raises(
         UnknownReleaseError,
-        match=r"no version 1\.2\.0 for hardware sdvkit-powertrain-1 \(published: 1\.1\.0\)",
+        match=r"no version 1\.2\.0 for hardware SDVK-PT-HW2 \(published: 1\.1\.0\)",
     ):
         fleet.assign("Powertrain", "1.2.0")
     with pytest.raises(OtaInputError, match="is not a valid vehicle identification number"):
@@ -73,7 +73,7 @@ def test_bad_files_are_not_published_and_the_repository_stays_usable(fleet: Flee
         (empty, hardware, "1.2.0", "is empty"),
         (image, "bad hardware id!", "1.2.0", "hardware id 'bad hardware id!' is not valid"),
         (image, hardware, "one", "version 'one' is not valid"),
-        (image, hardware, "1.1.0", r"version 1\.1\.0 for hardware sdvkit-powertrain-1 is already published"),
+        (image, hardware, "1.1.0", r"version 1\.1\.0 for hardware SDVK-PT-HW2 is already published"),
     ]
     for path, hardware_id, version, message in cases:
         with pytest.raises(OtaInputError, match=message):
@@ -103,7 +103,7 @@ def test_a_secondary_refuses_malformed_director_targets(fleet: Fleet) -> None:
     secondary = fleet.vehicle().secondary("Powertrain")
     for garbage in (b"", b"[]", b'{"signed": {"_type": "root"}, "signatures": []}'):
         with pytest.raises(MetadataVerificationError, match=r"ECU .*/Powertrain"):
-            secondary.verify_instruction(garbage, "sdvkit-powertrain-1/1.1.0/fw.bin")
+            secondary.verify_instruction(garbage, "SDVK-PT-HW2/1.1.0/fw.bin")
     assert secondary.installed().version == "1.0.0"
 
 

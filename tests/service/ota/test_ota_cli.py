@@ -26,7 +26,7 @@ def test_a_newcomer_runs_the_flow_in_sequence(tmp_path: Path, capsys: pytest.Cap
 
     status, out, _ = run(capsys, data, "provision", "--vin", VIN)
     assert status == 0
-    assert "Powertrain               sdvkit-powertrain-1" in out
+    assert "Powertrain               SDVK-PT-HW2" in out
 
     status, out, _ = run(
         capsys,
@@ -35,15 +35,12 @@ def test_a_newcomer_runs_the_flow_in_sequence(tmp_path: Path, capsys: pytest.Cap
         "--image",
         str(image),
         "--ecu-hw",
-        "sdvkit-powertrain-1",
+        "SDVK-PT-HW2",
         "--version",
         "1.1.0",
     )
     assert status == 0
-    assert (
-        "published firmware 1.1.0 for sdvkit-powertrain-1: sdvkit-powertrain-1/1.1.0/powertrain-1.1.0.bin"
-        in out
-    )
+    assert "published firmware 1.1.0 for SDVK-PT-HW2: SDVK-PT-HW2/1.1.0/powertrain-1.1.0.bin" in out
 
     status, out, _ = run(capsys, data, "assign", "--vin", VIN, "--ecu", "Powertrain", "--version", "1.1.0")
     assert status == 0
@@ -57,7 +54,7 @@ def test_a_newcomer_runs_the_flow_in_sequence(tmp_path: Path, capsys: pytest.Cap
             "ecu": "Powertrain",
             "from_version": "1.0.0",
             "to_version": "1.1.0",
-            "target": "sdvkit-powertrain-1/1.1.0/powertrain-1.1.0.bin",
+            "target": "SDVK-PT-HW2/1.1.0/powertrain-1.1.0.bin",
             "length": 2600,
         }
     ]
@@ -83,7 +80,7 @@ def test_a_newcomer_runs_the_flow_in_sequence(tmp_path: Path, capsys: pytest.Cap
     assert "NONE (nothing to install)" in out
 
     status, out, _ = run(capsys, data, "status", "--vin", VIN)
-    assert "Powertrain               sdvkit-powertrain-1        1.1.0      B     1.1.0      1.1.0" in out
+    assert "Powertrain               SDVK-PT-HW2                1.1.0      B     1.1.0      1.1.0" in out
 
 
 def test_apps_are_published_from_their_package(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -103,7 +100,9 @@ def test_apps_are_published_from_their_package(tmp_path: Path, capsys: pytest.Ca
 
 def test_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"
-    assert run(capsys, data, "provision", "--vin", VIN, "--ecu", "Powertrain=sdvkit-powertrain-1")[0] == 0
+    assert run(capsys, data, "provision", "--vin", VIN, "--ecu", "Powertrain=SDVK-PT-HW2")[0] == 0
+    not_a_directory = tmp_path / "repository.txt"
+    not_a_directory.write_text("not a repository")
     cases = [
         (("status", "--vin", "WVWZZZ1JZ3W386753"), "the director has no vehicle WVWZZZ1JZ3W386753"),
         (("status", "--vin", "NOT-A-VIN"), "VIN 'NOT-A-VIN' is not a valid"),
@@ -123,6 +122,10 @@ def test_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[s
         (("publish", "--app-package", str(tmp_path / "nope.zip")), "cannot read app package"),
         (("provision", "--vin", "WVWZZZ1JZ3W386753", "--ecu", "Powertrain"), "write NAME=HWID"),
         (("check", "--vin", "WVWZZZ1JZ3W386753"), "no vehicle is provisioned"),
+        (
+            ("apply", "--vin", VIN, "--repo", str(not_a_directory)),
+            f"cannot write the key file {not_a_directory}",
+        ),
     ]
     for args, message in cases:
         status, out, err = run(capsys, data, *args)
@@ -137,9 +140,9 @@ def test_a_refused_update_exits_1_and_says_why(tmp_path: Path, capsys: pytest.Ca
     image = tmp_path / "fw.bin"
     image.write_bytes(b"firmware" * 100)
     run(capsys, data, "provision", "--vin", VIN)
-    run(capsys, data, "publish", "--image", str(image), "--ecu-hw", "sdvkit-body-1", "--version", "2.0")
+    run(capsys, data, "publish", "--image", str(image), "--ecu-hw", "SDVK-BODY-HW4", "--version", "2.0")
     run(capsys, data, "assign", "--vin", VIN, "--ecu", "Body", "--version", "2.0")
-    stored = next((data / "ota" / "image-repository" / "targets" / "sdvkit-body-1").rglob("*.fw.bin"))
+    stored = next((data / "ota" / "image-repository" / "targets" / "SDVK-BODY-HW4").rglob("*.fw.bin"))
     stored.write_bytes(b"malware!" * 100)
     status, out, err = run(capsys, data, "apply", "--vin", VIN)
     assert status == 1

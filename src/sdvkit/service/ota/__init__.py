@@ -18,7 +18,7 @@ A minimal flow::
 
     workspace = OtaWorkspace(tmp)
     workspace.provision("WVWZZZ1JZ3W386752")
-    release = workspace.image_repository().publish(image, hardware_id="sdvkit-powertrain-1", version="1.1.0")
+    release = workspace.image_repository().publish(image, hardware_id="SDVK-PT-HW2", version="1.1.0")
     with workspace.director() as director:
         director.assign("WVWZZZ1JZ3W386752", "Powertrain", "1.1.0")
         outcome = workspace.vehicle("WVWZZZ1JZ3W386752", director).apply()

@@ -4,7 +4,7 @@ Releases are published here by the OEM or a supplier and never change: one image
 id and version. Each target is ``<hardware id>/<version>/<file name>`` and carries, in its
 ``custom`` field, what the vehicle checks before installing it::
 
-    {"hardware_id": "sdvkit-powertrain-1", "version": "1.1.0", "kind": "firmware"}
+    {"hardware_id": "SDVK-PT-HW2", "version": "1.1.0", "kind": "firmware"}
     {"hardware_id": "sdvkit-app.hello", "version": "2.0.0", "kind": "app", "app": "hello"}
 
 The directory holds ``metadata/`` and ``targets/`` (served to vehicles) and ``keys/`` (never

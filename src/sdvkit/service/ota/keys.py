@@ -39,8 +39,8 @@ __all__ = [
 def generate_key(path: Path) -> CryptoSigner:
     """Make a new Ed25519 key and write it to ``path`` (PEM, readable by the owner only)."""
     signer = CryptoSigner.generate_ed25519()
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(path, signer.private_bytes)
         os.chmod(path, 0o600)
     except (StorageError, OSError) as error:

@@ -186,10 +186,13 @@ class TufRepository:
         if self.targets_dir is None:
             raise OtaInputError(f"{self.metadata_dir}: this repository stores no target files")
         directory = (self.targets_dir / target_path).parent
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            fd, temporary = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=directory)
+        except OSError as error:
+            raise OtaInputError(f"cannot store an image in {directory}: {error.strerror or error}") from error
         digest = hashlib.sha256()
         length = 0
-        fd, temporary = tempfile.mkstemp(prefix=".incoming.", suffix=".tmp", dir=directory)
         try:
             with os.fdopen(fd, "wb") as destination, source.open("rb") as origin:
                 while chunk := origin.read(_COPY_CHUNK_BYTES):

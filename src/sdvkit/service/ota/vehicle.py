@@ -22,15 +22,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
+from sdvkit.service.hardware import HARDWARE_IDS
 from sdvkit.service.ota.apps import app_health_check
 from sdvkit.service.ota.director import Director
 from sdvkit.service.ota.errors import OtaInputError, UnknownVehicleError
 from sdvkit.service.ota.identifiers import (
     APP_ECU_PREFIX,
-    ECUS,
     app_ecu_id,
     app_hardware_id,
     check_ecu_id,
@@ -60,8 +59,9 @@ __all__ = [
     "provision_vehicle",
 ]
 
-DEFAULT_HARDWARE_IDS: Mapping[str, str] = MappingProxyType({ecu: f"sdvkit-{ecu.lower()}-1" for ecu in ECUS})
-"""The hardware of the simulated EV's six ECUs."""
+DEFAULT_HARDWARE_IDS: Mapping[str, str] = HARDWARE_IDS
+"""The hardware of the simulated EV's six ECUs: the ids their UDS servers answer in DID F191
+(:data:`sdvkit.service.hardware.HARDWARE_IDS`), so OTA and UDS flashing name the same hardware."""
 
 FACTORY_VERSION = "1.0.0"
 """The software every ECU leaves the factory with."""
