@@ -99,11 +99,6 @@ def test_an_unsupported_element_of_a_real_file_is_named(capsys: pytest.CaptureFi
 
 
 @needs_ncap
-@pytest.mark.xfail(
-    strict=True,
-    reason="src/sdvkit/cli/ncap.py prints no message for a point whose build or run raised: it exits 1 "
-    "with a red row; the error (file, line, element) is only in PointResult.notes, which --json omits",
-)
 def test_an_error_found_when_building_names_the_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -118,4 +113,4 @@ def test_an_error_found_when_building_names_the_file(
     captured = capsys.readouterr()
     assert status == 1
     assert "Traceback" not in captured.err
-    assert "missing.xodr" in captured.err  # fails today: the message is printed nowhere
+    assert "missing.xodr" in captured.err

@@ -245,13 +245,6 @@ def test_a_representative_subset_agrees_with_the_grid() -> None:
 
 
 @needs_ncap
-@pytest.mark.xfail(
-    strict=True,
-    reason="importer bug (src/sdvkit/ncap/openscenario/runtime.py, StoryboardRuntime._default_path): an "
-    "actor teleported into the junction takes the heading of the turning connecting road that "
-    "network.locate finds there; CBNAO's ObstructionLarge turns from 270° to 306.5° and the two parked "
-    "cars overlap, so every CBNAO file run ends at t = 0.01 s",
-)
 def test_the_cbnao_files_parked_cars_stand_where_the_file_puts_them() -> None:
     run = load_scenario_runs(SCENARIOS / "AEB_VRU_2023" / "NCAP_AEB_VRU_CBNAO_2023.xosc")[0]
     world = run.build().world

@@ -177,6 +177,8 @@ def _errored(result: PointResult) -> bool:
 
 def _progress(done: int, total: int, result: PointResult) -> None:
     print(f"[{done:>4}/{total}] {result.colour:6s} {result.point.label}", file=sys.stderr)
+    if _errored(result) and result.notes:
+        print(f"sdvkit ncap: error: {result.point.label}: {result.notes[0]}", file=sys.stderr)
 
 
 def _print_list() -> None:

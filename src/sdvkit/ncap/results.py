@@ -88,4 +88,5 @@ class PointResult:
             "points": round(self.points, 4),
             "max_points": round(point.max_points, 4),
             "parameters": dict(point.parameters),
+            "notes": list(self.notes),
         }

@@ -48,7 +48,7 @@ from sdvkit.vehicle.model import VehicleModel
 from sdvkit.vehicle.params import VehicleParams
 from sdvkit.vehicle.plant import VehiclePlant
 from sdvkit.world.roads import Road
-from sdvkit.world.scene import CollisionEvent, EgoRelative
+from sdvkit.world.scene import EGO_ID, CollisionEvent, EgoRelative
 
 PLANT_STEP_S = 0.01
 """The plant and the world step at 100 Hz. At 50 Hz (a 20 ms tick) the sensing app publishes no
@@ -223,9 +223,11 @@ class Recorder(VehicleApp):
         relative = None
         if sampled and self._target is not None:
             relative = self._world.relative_to_ego(self._target)
-        collisions = self._plant.collisions
-        if collisions:
-            self._on_collision(collisions[0])
+        # Only the VUT's own collisions end a run (the ego is first_id of every event it takes part
+        # in; two other actors touching is not the VUT's doing).
+        collision = next((event for event in self._plant.collisions if event.first_id == EGO_ID), None)
+        if collision is not None:
+            self._on_collision(collision)
         elif ego.speed_mps < STOPPED_MPS and self._moved:
             self.end_reason = "stopped"
         elif self.now_s >= self.setup.duration_s - 1e-9:
@@ -312,10 +314,11 @@ class Recorder(VehicleApp):
         world = self._world
         other = event.second_id if event.first_id == "ego" else event.first_id
         if self._target is not None and other != self._target:
+            # Hitting something else is still a crash: scored as an impact, never as avoidance.
             self._notes.append(f"the VUT hit {other!r}, not the target")
             self.end_reason = "collision"
-            return
-        self.end_reason = "impact"
+        else:
+            self.end_reason = "impact"
         self._collision = event
         ego = world.ego
         assert ego is not None

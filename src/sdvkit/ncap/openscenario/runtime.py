@@ -46,6 +46,10 @@ class NotPlacedError(Exception):
         self.name = name
 
 
+LANE_ALIGNMENT_COS = 0.999
+"""cos of the largest angle (about 2.5°) between an actor and a lane for the lane to carry it."""
+
+
 class StoryboardRuntime:
     """Executes a :class:`ScenarioModel` in a world: entities' states, conditions, storyboard."""
 
@@ -190,7 +194,10 @@ class StoryboardRuntime:
         if found is not None:
             road = self._network.road(found.road_id)
             alignment = math.cos(pose.heading_rad - road.pose_at(found.s_m).heading_rad)
-            if abs(alignment) > 0.7:
+            # Only a lane the actor faces along (within ~2.5°) carries it: inside a junction the
+            # turning connecting roads overlap the straight ones, and an actor placed across them
+            # (a parked car) must keep its own heading, not take a turn's.
+            if abs(alignment) > LANE_ALIGNMENT_COS:
                 try:
                     lane_route = LaneRoute(road=road, lane_id=found.lane_id, forward=alignment > 0)
                     projected = lane_route.project(pose.x_m, pose.y_m)
