@@ -107,6 +107,85 @@ def test_cpna_a_pedestrian_crossing_from_the_near_side_is_avoided_at_40_kmh(
     assert bench.fcw_app.warnings_given >= 1
 
 
+def _walker_towards_the_path(bench: ForwardBench, *, stops: bool) -> float:
+    """At 50 km/h, a pedestrian walks at 5 km/h from 4.6 m right of the ego's centre line towards
+    its path. Walking on, the ego would hit it 25 % into its width from the right (IL 25). Stopping
+    (Euro NCAP's pedestrian at the kerb), it stands 2.1 m from the centre line, 0.95 m from the
+    ego's side, from 1.5 s before the ego passes. Returns when the ego passes."""
+    speed, walking = kmh(50.0), kmh(5.0)
+    start_y, delay_s = -4.6, 1.0
+    pass_s = delay_s + 2.0 / walking + (impact_offset_m(25.0) - start_y - 1.0) / walking
+    if stops:
+        profile = SpeedProfile(
+            points=((0.0, 0.0), (1.44, walking), (2.16, walking), (2.88, 0.0)),
+            start_delay_s=pass_s - 1.5 - 2.88,
+        )
+    else:
+        profile = crossing_profile(walking, start_delay_s=delay_s)
+    x = speed * pass_s + 0.15
+    bench.moving(ActorSpec.pedestrian("pedestrian"), start=(x, start_y), end=(x, 12.0), profile=profile)
+    return pass_s
+
+
+def test_a_pedestrian_who_stops_at_the_kerb_is_not_braked_for() -> None:
+    bench = ForwardBench(speed_kmh=50.0)
+    pass_s = _walker_towards_the_path(bench, stops=True)
+    bench.start()
+    bench.run(pass_s + 1.0)
+    assert bench.world.actor("pedestrian").y_m - bench.world.ego.y_m == pytest.approx(-2.1, abs=0.05)  # type: ignore[union-attr]
+    assert bench.aeb_app.activations == 0
+    assert bench.fcw_app.warnings_given == 0
+    assert bench.samples[-1].speed_mps == pytest.approx(kmh(50.0), abs=1.0)
+
+
+def test_a_pedestrian_who_walks_on_is_braked_for_as_late_as_still_avoids() -> None:
+    """A walker beside the path can still stop: AEB brakes for one only at the last moment."""
+    ttc: dict[float, float] = {}
+    for trigger in (AebParams().walker_trigger_mps2, AebParams().partial_trigger_mps2):
+        bench = ForwardBench(speed_kmh=50.0, aeb_params=AebParams(walker_trigger_mps2=trigger))
+        pass_s = _walker_towards_the_path(bench, stops=False)
+        bench.start()
+        bench.run(pass_s + 1.0)
+        assert bench.world.collisions == ()
+        assert bench.aeb_app.activations == 1
+        assert bench.aeb_app.first_braking_ttc_s is not None
+        ttc[trigger] = bench.aeb_app.first_braking_ttc_s
+    late, early = ttc[AebParams().walker_trigger_mps2], ttc[AebParams().partial_trigger_mps2]
+    assert late < 1.5
+    assert late < early - 0.5
+
+
+@pytest.mark.parametrize("memory_s", [AebParams().lost_target_memory_s, 0.0])
+def test_aeb_keeps_braking_for_a_cyclist_sensing_loses_for_a_moment(memory_s: float) -> None:
+    """A cyclist crossing at 10 km/h is lost for 0.9 s once AEB brakes (hidden behind a parked car
+    as it passes it, Euro NCAP CBNAO): AEB brakes on for it. Forgetting it, AEB lets go, finds it
+    again too late, and hits it."""
+    speed, riding = kmh(40.0), kmh(10.0)
+    start_y = -8.0
+    meet_s = -start_y / riding
+    bench = ForwardBench(
+        speed_kmh=40.0, fcw=False, acc=False, aeb_params=AebParams(lost_target_memory_s=memory_s)
+    )
+    x = speed * meet_s + 0.3
+    bench.moving(
+        ActorSpec.cyclist("cyclist"), start=(x, start_y), end=(x, 20.0), profile=SpeedProfile.constant(riding)
+    )
+    bench.start()
+    aeb = bench.aeb_app
+    while aeb.aeb_state not in ("PARTIAL_BRAKING", "FULL_BRAKING") and bench.clock.now_s < meet_s:
+        bench.run(0.05)
+    bench.perception.hide("cyclist")
+    bench.run(0.9)
+    bench.perception.hide("cyclist", False)
+    bench.run(meet_s + 2.0 - bench.clock.now_s)
+    if memory_s > 0.0:
+        assert bench.world.collisions == ()
+        assert aeb.activations == 1
+    else:
+        assert bench.impact_speed_kmh() > 5.0
+        assert aeb.activations == 2
+
+
 def test_ccfhos_head_on_aeb_takes_off_more_than_20_kmh() -> None:
     """No braking avoids an oncoming car in the ego's lane; AEB brakes fully just before it."""
     bench = ForwardBench(speed_kmh=50.0, acc=False)
@@ -211,6 +290,9 @@ def test_aeb_releases_a_car_that_leaves_the_path() -> None:
         ("confirm_cycles", 0),
         ("build_up_s", math.nan),
         ("distracted_scale", 2.0),
+        ("walker_trigger_mps2", 2.0),
+        ("lost_target_memory_s", -1.0),
+        ("unknown_min_speed_mps", math.inf),
     ],
 )
 def test_impossible_aeb_parameters_are_refused_by_name(field: str, value: float) -> None:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable
 
 import pytest
-from tests.safety.forward_harness import LANE_Y_M, START_X_M, ForwardBench, kmh
+from tests.safety.forward_harness import LANE_Y_M, START_X_M, ForwardBench, crossing_profile, kmh
 
 from sdvkit.safety.errors import SafetyConfigError
 from sdvkit.safety.fcw import FcwParams
@@ -166,6 +166,54 @@ def test_no_warning_and_no_braking_in_the_false_positive_cases(
     assert bench.aeb_app.activations == 0
     assert {sample.aeb_state for sample in bench.samples[10:]} == {"STANDBY"}
     assert bench.samples[-1].speed_mps == pytest.approx(kmh(50.0), abs=1.0)
+
+
+def test_a_crossing_pedestrian_is_warned_of_only_once_in_the_path() -> None:
+    """A walker beside the road may stop at the kerb: FCW warns once it is in the ego's path."""
+
+    def first_warning(params: FcwParams) -> tuple[float, float]:
+        speed, walking = kmh(50.0), kmh(5.0)
+        start_y, delay_s = -4.6, 1.0
+        pass_s = delay_s + 2.0 / walking + (-0.45 - start_y - 1.0) / walking  # IL 25
+        bench = ForwardBench(speed_kmh=50.0, aeb=False, acc=False, fcw_params=params)
+        x = speed * pass_s + 0.15
+        bench.moving(
+            ActorSpec.pedestrian("pedestrian"),
+            start=(x, start_y),
+            end=(x, 12.0),
+            profile=crossing_profile(walking, start_delay_s=delay_s),
+        )
+        bench.start()
+        while not bench.fcw_app.warning and bench.clock.now_s < pass_s:
+            bench.run(0.05)
+        assert bench.fcw_app.warning
+        ego = bench.world.ego
+        assert ego is not None
+        return bench.world.actor("pedestrian").y_m - ego.y_m, bench.clock.now_s
+
+    in_path = 0.5 * EGO_WIDTH_M + FcwParams().prediction.lateral_margin_m + 0.15  # its half depth
+    lateral, warned_s = first_warning(FcwParams())
+    assert abs(lateral) <= in_path
+    early_lateral, early_s = first_warning(FcwParams(in_path_classes=frozenset()))
+    assert abs(early_lateral) > in_path + 0.5
+    assert early_s < warned_s - 0.5
+
+
+@pytest.mark.parametrize("warn_through", [True, False])
+def test_fcw_warns_while_aeb_brakes(warn_through: bool) -> None:
+    """A stationary car revealed 1.5 s ahead: AEB brakes at once, and the driver is warned while
+    it does. Judging the threat with AEB's braking, FCW would find nothing to warn about."""
+    params = FcwParams() if warn_through else FcwParams(warn_through_sources=frozenset())
+    bench = ForwardBench(speed_kmh=50.0, acc=False, fcw_params=params)
+    bench.stationary_car("target", gap_m=kmh(50.0) * 4.0)
+    bench.start()
+    bench.perception.hide("target")
+    bench.run(2.5)
+    bench.perception.hide("target", False)
+    bench.run(4.0)
+    assert bench.world.collisions == ()
+    assert bench.aeb_app.activations == 1
+    assert bench.fcw_app.warnings_given == (1 if warn_through else 0)
 
 
 def test_a_distracted_driver_and_an_early_setting_are_warned_earlier() -> None:

@@ -10,12 +10,14 @@ from sdvkit.safety.errors import SafetyConfigError
 from sdvkit.safety.fcw import AccelerationEstimator, TrackAges
 from sdvkit.safety.perception import Track
 from sdvkit.safety.prediction import (
+    EgoLane,
     EgoMotion,
     PredictionParams,
     ground_velocity_mps,
     object_centre_m,
     path_offset_m,
     predict_collisions,
+    predicted_path,
 )
 from sdvkit.world.actors import SpeedProfile
 
@@ -270,9 +272,151 @@ def test_acceleration_estimates_and_track_ages_follow_the_cycles() -> None:
     assert ages.age(1) == 0
 
 
+def test_a_new_tracks_settling_is_no_braking() -> None:
+    """A track's first speeds converge from its first detections (a cyclist's radar-only start):
+    those changes are not the object braking."""
+
+    def estimate(settle_cycles: int) -> float:
+        estimator = AccelerationEstimator(settle_cycles=settle_cycles)
+        for cycle, speed in enumerate((9.0, 7.5, 6.2, 5.6, 5.6, 5.6)):
+            seen = [track(longitudinal_m=40.0, ground_vx_mps=speed, ego_speed_mps=15.0)]
+            estimator.update(cycle, 0.05 * cycle, seen, 15.0)
+        return estimator.acceleration_mps2(1)
+
+    assert estimate(settle_cycles=0) < -5.0
+    assert estimate(settle_cycles=4) == 0.0
+
+
+def on_a_left_curve(radius_m: float, arc_m: float, offset_m: float) -> tuple[float, float, float]:
+    """A point ``arc_m`` along a left curve whose lane centre runs through the ego's centre,
+    ``offset_m`` left of that lane centre: (x, y) in the bumper frame, and the lane's heading (rad)."""
+    radius = radius_m - offset_m
+    angle = arc_m / radius_m
+    return radius * math.sin(angle) - 2.25, radius_m - radius * math.cos(angle), angle
+
+
+def car_on_the_curve(
+    radius_m: float,
+    arc_m: float,
+    offset_m: float,
+    *,
+    speed_mps: float,
+    heading_error_deg: float,
+    ego_speed_mps: float,
+) -> Track:
+    """A car in a lane of the curve, moving along it; its heading measured ``heading_error_deg`` off."""
+    x, y, angle = on_a_left_curve(radius_m, arc_m, offset_m)
+    heading = math.degrees(angle) + heading_error_deg
+    extent = 2.25 * math.cos(math.radians(heading)) + 0.9 * abs(math.sin(math.radians(heading)))
+    return track(
+        longitudinal_m=x - extent,
+        lateral_m=y,
+        ground_vx_mps=speed_mps * math.cos(angle),
+        ground_vy_mps=speed_mps * math.sin(angle),
+        heading_deg=heading,
+        ego_speed_mps=ego_speed_mps,
+    )
+
+
+CURVE_RADIUS_M = 150.0
+CURVE = EgoLane(heading_rad=0.0, curvature_per_m=1.0 / CURVE_RADIUS_M, centre_offset_m=0.0)
+
+
+@pytest.mark.parametrize("heading_error_deg", [0.0, -3.0, -5.0])
+def test_a_car_in_the_next_lane_of_a_curve_keeps_to_its_lane(heading_error_deg: float) -> None:
+    # The false-positive case "adjacent lane, curve": 60 km/h on a 150 m left-hand curve, a car at
+    # 30 km/h in the inner lane; its heading as the camera measures it (3° noise, 1σ).
+    speed = 60.0 / 3.6
+    ego = EgoMotion(speed_mps=speed, yaw_rate_rad_per_s=speed / CURVE_RADIUS_M)
+    inner = car_on_the_curve(
+        CURVE_RADIUS_M, 22.0, 3.5, speed_mps=8.3, heading_error_deg=heading_error_deg, ego_speed_mps=speed
+    )
+    # Straight on along its heading it would cut into the ego's lane; keeping to its lane, it
+    # does not.
+    assert len(predict_collisions([inner], ego)) == 1
+    assert predict_collisions([inner], ego, lane=CURVE) == ()
+    # The same car in the ego's lane is a threat however its heading is measured.
+    ahead = car_on_the_curve(
+        CURVE_RADIUS_M, 22.0, 0.0, speed_mps=8.3, heading_error_deg=heading_error_deg, ego_speed_mps=speed
+    )
+    (collision,) = predict_collisions([ahead], ego, lane=CURVE)
+    assert collision.time_to_collision_s == pytest.approx((22.0 - 4.5 - PARAMS.front_margin_m) / 8.4, abs=0.1)
+
+
+def test_entering_a_curve_the_path_follows_the_lane_not_the_lagging_yaw_rate() -> None:
+    speed = 60.0 / 3.6
+    entering = EgoMotion(speed_mps=speed)  # the bumper is in the curve, the car not yet turning
+    standing = car_on_the_curve(
+        CURVE_RADIUS_M, 45.0, 0.0, speed_mps=0.0, heading_error_deg=0.0, ego_speed_mps=speed
+    )
+    beside = car_on_the_curve(
+        CURVE_RADIUS_M, 45.0, 3.5, speed_mps=0.0, heading_error_deg=0.0, ego_speed_mps=speed
+    )
+    assert predict_collisions([standing], entering) == ()  # straight on, the ego would miss it
+    (collision,) = predict_collisions([standing, beside], entering, lane=CURVE)
+    assert collision.track is standing
+    # Points of the lane's centre line lie on the path once the path has turned to it.
+    x, y, _ = on_a_left_curve(CURVE_RADIUS_M, 60.0, 0.0)
+    assert abs(path_offset_m(entering, x, y, PARAMS, CURVE)) < 0.5
+    assert abs(path_offset_m(entering, x, y, PARAMS)) > 10.0
+
+
+def test_turning_off_the_lane_the_path_is_the_yaw_rates() -> None:
+    # CCFtap: turning left at 15 km/h on a 12 m radius across a straight lane: the yaw rate says
+    # where the car goes, not the lane it leaves.
+    speed = 15.0 / 3.6
+    turning = EgoMotion(speed_mps=speed, yaw_rate_rad_per_s=speed / 12.0)
+    straight_lane = EgoLane(heading_rad=0.0, curvature_per_m=0.0, centre_offset_m=0.0)
+    assert not predicted_path(turning, PARAMS, straight_lane).blended
+    assert predicted_path(EgoMotion(speed_mps=60.0 / 3.6), PARAMS, CURVE).blended
+    oncoming = track(
+        longitudinal_m=30.0, lateral_m=3.5, ground_vx_mps=-12.5, heading_deg=180.0, ego_speed_mps=speed
+    )
+    assert len(predict_collisions([oncoming], turning, lane=straight_lane)) == 1
+
+
+def test_the_clearance_says_whether_an_object_is_in_the_path_or_must_move_into_it() -> None:
+    ego = EgoMotion(speed_mps=11.1)
+    crossing = pedestrian(
+        longitudinal_m=15.0, lateral_m=-2.5, ground_vy_mps=1.4, heading_deg=90.0, ego_speed_mps=11.1
+    )
+    ahead = pedestrian(longitudinal_m=20.0, lateral_m=-0.45, ground_vx_mps=1.4, ego_speed_mps=11.1)
+    found = {collision.track.lateral_m: collision for collision in predict_collisions([crossing, ahead], ego)}
+    # 2.5 m out, less the walker's half depth across the path (0.15 m: it walks across), the
+    # ego's half width (0.9 m) and the margin
+    assert found[-2.5].clearance_m == pytest.approx(2.5 - 0.15 - 0.9 - PARAMS.lateral_margin_m, abs=1e-6)
+    assert found[-0.45].clearance_m < 0.0
+
+
+def test_only_a_vehicle_moving_along_the_ego_slows_at_its_estimated_braking() -> None:
+    """A crossing object's or a walker's speed changes between cycles are the tracker's noise."""
+    ego = EgoMotion(speed_mps=11.1)
+    crossing = pedestrian(
+        longitudinal_m=15.0, lateral_m=-2.5, ground_vy_mps=1.4, heading_deg=90.0, ego_speed_mps=11.1
+    )
+    cyclist = track(
+        track_id=2, object_class="CYCLIST", longitudinal_m=14.0, lateral_m=-6.0, ground_vy_mps=4.2,
+        heading_deg=90.0, ego_speed_mps=11.1, length_m=1.9, width_m=0.6,
+    )  # fmt: skip
+    braking = {crossing.id: -3.0, cyclist.id: -3.0}
+    assert {
+        c.track.id for c in predict_collisions([crossing, cyclist], ego, object_accelerations=braking)
+    } == {
+        crossing.id,
+        cyclist.id,
+    }
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("horizon_s", 0.0), ("step_s", -1.0), ("lateral_margin_m", math.nan), ("refine_iterations", 50)],
+    [
+        ("horizon_s", 0.0),
+        ("step_s", -1.0),
+        ("lateral_margin_m", math.nan),
+        ("refine_iterations", 50),
+        ("lane_blend_s", -0.5),
+        ("lane_aligned_max_deg", 90.0),
+    ],
 )
 def test_impossible_parameters_are_refused_by_name(field: str, value: float) -> None:
     with pytest.raises(SafetyConfigError, match=field):

@@ -39,10 +39,12 @@ from sdvkit.safety.perception import CYCLE_COUNTER, PERCEPTION_READS, Track, rea
 from sdvkit.safety.prediction import (
     EGO_LENGTH_M,
     EGO_WIDTH_M,
+    EgoLane,
     EgoMotion,
     PredictionParams,
     ground_velocity_mps,
-    path_offset_m,
+    lane_of,
+    predicted_path,
 )
 
 CRUISE = "Vehicle.ADAS.CruiseControl"
@@ -284,7 +286,8 @@ class AdaptiveCruiseApp(VehicleApp):
         ego = read_ego_motion(self, length_m=params.ego_length_m, width_m=params.ego_width_m)
         age_s = self.input_age_s(CYCLE_COUNTER) or 0.0
         self._accelerations.update(seen.cycle, self.now_s - age_s, seen.objects, ego.speed_mps)
-        self.target = self.select_target(seen.objects, ego, age_s) if self.adaptive else None
+        lane = lane_of(seen, self.params.prediction)
+        self.target = self.select_target(seen.objects, ego, age_s, lane) if self.adaptive else None
         accelerator, brake = (
             0.0 if dp is None else float(dp.value) for dp in self.get_many((ACCELERATOR, BRAKE))
         )
@@ -303,10 +306,14 @@ class AdaptiveCruiseApp(VehicleApp):
             self.request_mps2 = min(ego.acceleration_mps2, params.max_acceleration_mps2)
         self._publish()
 
-    def select_target(self, tracks: tuple[Track, ...], ego: EgoMotion, age_s: float = 0.0) -> Target | None:
-        """The nearest vehicle ahead in the ego's predicted path, moving its way or standing."""
+    def select_target(
+        self, tracks: tuple[Track, ...], ego: EgoMotion, age_s: float = 0.0, lane: EgoLane | None = None
+    ) -> Target | None:
+        """The nearest vehicle ahead in the ego's predicted path (following ``lane`` where the driver
+        does), moving its way or standing."""
         params = self.params
         best: Target | None = None
+        path = predicted_path(ego, params.prediction, lane)
         for track in tracks:
             if track.object_class not in params.classes or track.existence_pct < params.min_existence_pct:
                 continue
@@ -315,10 +322,7 @@ class AdaptiveCruiseApp(VehicleApp):
             vx, _ = ground_velocity_mps(track, ego.speed_mps)
             if vx < -1.0:
                 continue  # oncoming
-            if (
-                abs(path_offset_m(ego, track.longitudinal_m, track.lateral_m, params.prediction))
-                > params.in_path_half_width_m
-            ):
+            if abs(path.offset_m(track.longitudinal_m, track.lateral_m)) > params.in_path_half_width_m:
                 continue
             distance = track.longitudinal_m + track.longitudinal_velocity_mps * age_s
             if best is None or distance < best.distance_m:

@@ -1,7 +1,8 @@
 """Autonomous emergency braking: brake for cars, trucks, motorcycles, cyclists and pedestrians.
 
 :class:`EmergencyBrakingApp` predicts the collisions with confirmed, plausible tracks
-(:mod:`sdvkit.safety.prediction`: the ego on its arc, each object at its ground velocity) and the
+(:mod:`sdvkit.safety.prediction`: the ego on its path, following its lane where the driver does,
+each object at its ground velocity, vehicles keeping to their lanes) and the
 deceleration that would avoid each, were braking to start once the brakes have built up
 (``build_up_s``: the plant's 0.1 s dead time, its jerk-limited ramp and a cycle of latency). It
 stages its intervention on that deceleration::
@@ -13,16 +14,22 @@ stages its intervention on that deceleration::
 - PARTIAL_BRAKING once it takes ``partial_trigger_mps2``, FULL_BRAKING once it takes
   ``full_trigger_mps2`` or the partial braking is not enough; the plant limits the deceleration
   by the road's µ;
+- a walker (pedestrian, animal) beside the path, predicted to walk into it, may yet stop at the
+  kerb or turn: FULL_BRAKING once avoiding it takes ``walker_trigger_mps2``, as late as braking
+  still avoids it, and no partial stage; once in the path, it is braked for like any target;
 - where no braking avoids the collision (head-on), FULL_BRAKING within ``mitigation_ttc_s`` of
   the impact, to take speed off;
 - while braking, the threat is judged as if the braking stopped now, so it lasts until the ego
-  has matched the object's speed or the object has left the path; at a standstill
-  STANDSTILL_HOLD holds the car ``hold_s``.
+  has matched the object's speed or the object has left the path; a target whose track is lost
+  meanwhile (hidden behind a parked car) is kept, moving on at its last velocity, for
+  ``lost_target_memory_s``; at a standstill STANDSTILL_HOLD holds the car ``hold_s``.
 
 All thresholds scale by ``distracted_scale`` while driver monitoring reports a distracted driver
 (it brakes earlier). False activations are kept out by requiring a track of a target class with
 a high existence probability, seen in ``confirm_cycles`` consecutive perception cycles, and an
 actual overlap with the ego's predicted box (pedestrians and cyclists at their plausible speeds).
+An unclassified track (only a radar sees it, and not as car-sized: a cyclist crossing from the
+side, outside the camera's view) is a target only while it moves at ``unknown_min_speed_mps``.
 
 It publishes ``Vehicle.ADAS.AEB.*``: AccelerationRequest (≤ 0), State, IsEngaged, TargetClass,
 TargetObjectId, TimeToCollision, IsError. It refuses to act on stale inputs and says so: State
@@ -48,13 +55,15 @@ from sdvkit.safety.fcw import (
     input_fault,
     read_ego_motion,
 )
-from sdvkit.safety.perception import CYCLE_COUNTER, PERCEPTION_READS, Perceived, read_perception
+from sdvkit.safety.perception import CYCLE_COUNTER, PERCEPTION_READS, Perceived, Track, read_perception
 from sdvkit.safety.prediction import (
     EGO_LENGTH_M,
     EGO_WIDTH_M,
     Collision,
     EgoMotion,
     PredictionParams,
+    ground_velocity_mps,
+    lane_of,
     predict_collisions,
 )
 
@@ -63,7 +72,9 @@ ACCELERATOR = "Vehicle.Chassis.Accelerator.PedalPosition"
 COMMANDED_ACCELERATION = "Vehicle.Sdvkit.MotionControl.Longitudinal.AccelerationRequest"
 COMMANDED_SOURCE = "Vehicle.Sdvkit.MotionControl.Longitudinal.Source"
 
-AEB_CLASSES = frozenset({"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST", "PEDESTRIAN"})
+AEB_CLASSES = frozenset({"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST", "PEDESTRIAN", "UNKNOWN"})
+"""What AEB brakes for; an UNKNOWN (radar-only) object only while it moves (``unknown_min_speed_mps``)."""
+WALKER_CLASSES = frozenset({"PEDESTRIAN", "ANIMAL"})
 BRAKING_STATES = frozenset({"PARTIAL_BRAKING", "FULL_BRAKING", "STANDSTILL_HOLD"})
 """The states in which AEB requests a deceleration (IsEngaged)."""
 
@@ -78,6 +89,18 @@ class AebParams:
     """Every tunable of AEB, in one place."""
 
     classes: frozenset[str] = AEB_CLASSES
+    unknown_min_speed_mps: float = 2.0
+    """An unclassified object (only a radar sees it, and not as car-sized: a cyclist crossing
+    from the side, outside the camera's view) is braked for only while it moves over the ground at
+    least this fast. A moving radar target is a road user; a standing or walking-pace one may be
+    clutter (a drink can, a manhole cover), and braking for it waits for the camera's class."""
+    walker_classes: frozenset[str] = WALKER_CLASSES
+    walker_trigger_mps2: float = 7.0
+    """A walker beside the path, predicted to walk into it, can still stop at the kerb or turn
+    within a step. AEB brakes for one only once avoiding it would take this much, and then fully:
+    as late as braking still avoids it on a dry road (about 9 m/s², less a margin for the noise of
+    the walker's track), so that one who stops short is not braked for. Once in the path, a walker
+    is braked for like any target."""
     min_existence_pct: float = 80.0
     confirm_cycles: int = 3
     """Consecutive perception cycles a track must have been seen in before AEB acts on it."""
@@ -97,6 +120,10 @@ class AebParams:
     """Where no braking avoids a collision, brake fully this close to it (speed reduction)."""
     standstill_speed_mps: float = 0.5
     """Braking this slow, AEB holds the car (STANDSTILL_HOLD) rather than let it creep on."""
+    lost_target_memory_s: float = 1.0
+    """A target AEB brakes for is kept this long after sensing has lost it (its track's existence
+    sinking while it is unseen, or the track gone: a cyclist hidden behind the parked car it comes
+    out from, Euro NCAP CBNAO), moving on at its last velocity: it has not gone away."""
     release_horizon_s: float = 10.0
     release_cycles: int = 3
     """Braking ends once, coasting, no collision has been predicted for this many perception
@@ -125,6 +152,9 @@ class AebParams:
         _within(owner, "prefill_trigger_mps2", self.prefill_trigger_mps2, 0.0, 12.0)
         _within(owner, "partial_trigger_mps2", self.partial_trigger_mps2, self.prefill_trigger_mps2, 12.0)
         _within(owner, "full_trigger_mps2", self.full_trigger_mps2, self.partial_trigger_mps2, 12.0)
+        _within(owner, "walker_trigger_mps2", self.walker_trigger_mps2, self.prefill_trigger_mps2, 12.0)
+        _within(owner, "unknown_min_speed_mps", self.unknown_min_speed_mps, 0.0, 50.0)
+        _within(owner, "lost_target_memory_s", self.lost_target_memory_s, 0.0, 10.0)
         _within(owner, "escalation_margin_mps2", self.escalation_margin_mps2, 0.0, 5.0)
         _within(owner, "mitigation_ttc_s", self.mitigation_ttc_s, 0.0, 5.0)
         _within(owner, "standstill_speed_mps", self.standstill_speed_mps, 0.0, 5.0)
@@ -141,6 +171,15 @@ class AebParams:
                 raise SafetyConfigError(f"{owner}: {name} must be an integer 1-20, not {value!r}")
         if not self.classes:
             raise SafetyConfigError(f"{owner}: classes must name at least one object class")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Remembered:
+    """The target AEB brakes for, as last seen."""
+
+    track: Track
+    seen_at_s: float
+    ego_speed_mps: float
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -189,6 +228,7 @@ class EmergencyBrakingApp(VehicleApp):
         self._release_prediction = dataclasses.replace(
             self.params.prediction, horizon_s=self.params.release_horizon_s
         )
+        self._memory: _Remembered | None = None
         self._calm_cycles = 0
         self._trigger_cycles = 0
         self._last_cycle: int | None = None
@@ -271,10 +311,13 @@ class EmergencyBrakingApp(VehicleApp):
             if track.object_class in params.classes
             and track.existence_pct >= params.min_existence_pct
             and self._ages.age(track.id) >= params.confirm_cycles
+            and (track.object_class != "UNKNOWN" or self._moving(track, ego))
         )
+        confirmed += self._remembered(seen, confirmed, ego, age_s)
         common: dict[str, Any] = {
             "delay_s": params.build_up_s + age_s,
             "object_accelerations": self._accelerations.as_mapping(),
+            "lane": lane_of(seen, params.prediction),
         }
         calm = True
         if self.aeb_state in BRAKING_STATES:
@@ -301,6 +344,47 @@ class EmergencyBrakingApp(VehicleApp):
                 best = candidate
         return best, calm
 
+    def _remembered(
+        self, seen: Perceived, confirmed: tuple[Track, ...], ego: EgoMotion, age_s: float
+    ) -> tuple[Track, ...]:
+        """While braking, the target braked for, should its track have lost its confidence or
+        gone (hidden behind a parked car as it passes it): as published, or moved on at its last
+        velocity over the ground, for up to ``lost_target_memory_s``."""
+        memory = self._memory
+        if self.aeb_state not in BRAKING_STATES or self.target is None:
+            self._memory = None
+            return ()
+        target_id = self.target.track.id
+        seen_at_s = self.now_s - age_s
+        if any(track.id == target_id for track in confirmed):
+            track = next(track for track in confirmed if track.id == target_id)
+            self._memory = _Remembered(track=track, seen_at_s=seen_at_s, ego_speed_mps=ego.speed_mps)
+            return ()
+        published = next((track for track in seen.objects if track.id == target_id), None)
+        if published is not None:
+            self._memory = _Remembered(track=published, seen_at_s=seen_at_s, ego_speed_mps=ego.speed_mps)
+            return (published,)
+        if memory is None or memory.track.id != target_id:
+            return ()
+        elapsed = seen_at_s - memory.seen_at_s
+        if elapsed > self.params.lost_target_memory_s:
+            return ()
+        last = memory.track
+        ground_vx = last.longitudinal_velocity_mps + memory.ego_speed_mps
+        travelled = 0.5 * (memory.ego_speed_mps + ego.speed_mps) * elapsed
+        return (
+            dataclasses.replace(
+                last,
+                longitudinal_m=last.longitudinal_m + ground_vx * elapsed - travelled,
+                lateral_m=last.lateral_m + last.lateral_velocity_mps * elapsed,
+                longitudinal_velocity_mps=ground_vx - ego.speed_mps,
+            ),
+        )
+
+    def _moving(self, track: Track, ego: EgoMotion) -> bool:
+        vx, vy = ground_velocity_mps(track, ego.speed_mps)
+        return math.hypot(vx, vy) >= self.params.unknown_min_speed_mps
+
     def _level(self, collision: Collision, scale: float, age_s: float) -> str:
         params = self.params
         required = collision.required_deceleration_mps2
@@ -309,6 +393,10 @@ class EmergencyBrakingApp(VehicleApp):
             if ttc <= params.mitigation_ttc_s / scale:
                 return "FULL_BRAKING"
             return "PREFILL" if ttc <= 2.0 * params.mitigation_ttc_s / scale else "STANDBY"
+        if collision.track.object_class in params.walker_classes and collision.clearance_m > 0.0:
+            if required >= params.walker_trigger_mps2 * scale:
+                return "FULL_BRAKING"
+            return "PREFILL" if required >= params.prefill_trigger_mps2 * scale else "STANDBY"
         if required >= params.full_trigger_mps2 * scale:
             return "FULL_BRAKING"
         if (

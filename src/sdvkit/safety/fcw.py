@@ -8,6 +8,12 @@ warned about when, after the driver's reaction time, avoiding it would take more
 comfortable-hard deceleration: ISO 15623's model of a warning, with openpilot's "even its
 limited braking would not avoid it" in mind.
 
+What it warns about: every class, an unclassified radar-only track too (at night the camera
+makes out a pedestrian only some 30 m ahead); pedestrians, animals and unclassified objects only
+while they are in the ego's path (``in_path_classes``: a walker beside the road may stop at the
+kerb). While AEB brakes, the threat is judged as if it did not (``warn_through_sources``): the
+driver is warned while AEB acts.
+
 The reaction time is ``reaction_time_s``, shifted by ``Vehicle.ADAS.FCW.Sensitivity`` (EARLY
 warns sooner) and lengthened while ``Vehicle.ADAS.DMS.DriverState.IsDistracted`` says the driver
 looks away (Euro NCAP's driver-state-linked forward support: warn earlier).
@@ -38,11 +44,13 @@ from sdvkit.safety.prediction import (
     EGO_LENGTH_M,
     EGO_WIDTH_M,
     Collision,
+    EgoLane,
     EgoMotion,
     PredictionParams,
     ground_velocity_mps,
-    path_offset_m,
+    lane_of,
     predict_collisions,
+    predicted_path,
 )
 
 FCW = "Vehicle.ADAS.FCW"
@@ -52,8 +60,12 @@ COMMANDED_ACCELERATION = "Vehicle.Sdvkit.MotionControl.Longitudinal.Acceleration
 COMMANDED_SOURCE = "Vehicle.Sdvkit.MotionControl.Longitudinal.Source"
 
 FORWARD_CLASSES = frozenset(
-    {"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST", "PEDESTRIAN", "ANIMAL", "STATIC_OBSTACLE"}
+    {"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST", "PEDESTRIAN", "ANIMAL", "STATIC_OBSTACLE", "UNKNOWN"}
 )
+"""What FCW warns about: every road user and obstacle, and an object only the radar sees (at night
+a pedestrian far ahead is UNKNOWN until the camera makes it out, too late to warn)."""
+IN_PATH_CLASSES = frozenset({"PEDESTRIAN", "ANIMAL", "UNKNOWN"})
+"""Objects FCW warns about only while they are in the ego's path (see :class:`FcwParams`)."""
 
 
 # -- shared by the forward functions (FCW, AEB, ACC): the ego's inputs, track histories -------------
@@ -64,38 +76,52 @@ class AccelerationEstimator:
 
     ``update`` once per perception cycle (a repeated cycle is ignored); tracks that disappear are
     forgotten. A first-order filter (``time_constant_s``) smooths the differences, and estimates
-    within ``deadband_mps2`` of zero read as zero (a tracker's speed noise is no braking).
+    within ``deadband_mps2`` of zero read as zero (a tracker's speed noise is no braking). A new
+    track's first ``settle_cycles`` differences are not used: its velocity is still converging from
+    the first detections (a cyclist's read as braking at 5 m/s² while its track settled).
     """
 
     def __init__(
-        self, *, time_constant_s: float = 0.15, max_gap_s: float = 0.5, deadband_mps2: float = 1.0
+        self,
+        *,
+        time_constant_s: float = 0.15,
+        max_gap_s: float = 0.5,
+        deadband_mps2: float = 1.0,
+        settle_cycles: int = 4,
     ) -> None:
         _positive("AccelerationEstimator", "time_constant_s", time_constant_s, 5.0)
         _positive("AccelerationEstimator", "max_gap_s", max_gap_s, 5.0)
         _positive("AccelerationEstimator", "deadband_mps2", deadband_mps2, 10.0)
+        if isinstance(settle_cycles, bool) or not 0 <= settle_cycles <= 100:
+            raise SafetyConfigError(
+                f"AccelerationEstimator: settle_cycles must be 0-100, not {settle_cycles!r}"
+            )
         self.time_constant_s = time_constant_s
         self.max_gap_s = max_gap_s
         self.deadband_mps2 = deadband_mps2
-        self._last: dict[int, tuple[float, float, float]] = {}  # id → (time, speed, acceleration)
+        self.settle_cycles = settle_cycles
+        self._last: dict[int, tuple[float, float, float, int]] = {}
+        """id → (time, speed, acceleration, cycles seen)"""
         self._cycle: int | None = None
 
     def update(self, cycle: int, time_s: float, tracks: Iterable[Track], ego_speed_mps: float) -> None:
         if cycle == self._cycle:
             return
         self._cycle = cycle
-        seen: dict[int, tuple[float, float, float]] = {}
+        seen: dict[int, tuple[float, float, float, int]] = {}
         for track in tracks:
             vx, vy = ground_velocity_mps(track, ego_speed_mps)
             speed = math.hypot(vx, vy)
             previous = self._last.get(track.id)
             accel = 0.0
-            if previous is not None:
+            count = 1 if previous is None else previous[3] + 1
+            if previous is not None and count > self.settle_cycles:
                 dt = time_s - previous[0]
                 if 0.0 < dt <= self.max_gap_s:
                     raw = (speed - previous[1]) / dt
                     share = 1.0 if self.time_constant_s == 0.0 else min(1.0, dt / self.time_constant_s)
                     accel = previous[2] + share * (raw - previous[2])
-            seen[track.id] = (time_s, speed, accel)
+            seen[track.id] = (time_s, speed, accel, count)
         self._last = seen
 
     def acceleration_mps2(self, track_id: int) -> float:
@@ -168,12 +194,17 @@ def read_ego_motion(app: VehicleApp, *, length_m: float, width_m: float) -> EgoM
     )
 
 
-def assumed_deceleration_mps2(app: VehicleApp, measured_mps2: float) -> float:
+def assumed_deceleration_mps2(
+    app: VehicleApp, measured_mps2: float, *, ignored_sources: frozenset[str] = frozenset()
+) -> float:
     """What the ego is taken to keep doing: the measured acceleration, or the harder deceleration an
-    automated function commands (the brakes lag its request); never an acceleration."""
+    automated function commands (the brakes lag its request); never an acceleration. While one of
+    ``ignored_sources`` is in control, the ego is taken to coast, as if that function did not act."""
     source, request = (
         None if dp is None else dp.value for dp in app.get_many((COMMANDED_SOURCE, COMMANDED_ACCELERATION))
     )
+    if source in ignored_sources:
+        return 0.0
     assumed = min(measured_mps2, 0.0)
     if source not in (None, "NONE") and isinstance(request, (int, float)):
         assumed = min(assumed, float(request))
@@ -204,12 +235,23 @@ class FcwParams:
     """No warning below this speed (about 7 km/h: parking manoeuvres)."""
     min_existence_pct: float = 60.0
     confirm_cycles: int = 3
-    """A track must have lived this many perception cycles, and the threat have lasted as many."""
+    """A track must have lived this many perception cycles, and the threat have lasted as many: a
+    cycle with the threat counts one up, one without it one down (a single cycle in which a
+    walker's noisy sideways speed takes it out of the path does not start the count again)."""
     min_warning_s: float = 1.0
     """A warning once given lasts at least this long (no flicker)."""
     ego_length_m: float = EGO_LENGTH_M
     ego_width_m: float = EGO_WIDTH_M
     classes: frozenset[str] = FORWARD_CLASSES
+    warn_through_sources: frozenset[str] = frozenset({"AEB"})
+    """While one of these functions brakes, FCW judges the threat as if it did not: AEB's braking
+    is the last resort, and the driver is warned while it acts (ACC's braking, by contrast, is
+    planned: while it is enough, there is nothing to warn about)."""
+    in_path_classes: frozenset[str] = IN_PATH_CLASSES
+    """Warned about only while in the ego's path, not while predicted to walk into it: a walker
+    beside the road can stop at the kerb or turn within a step (a warning seconds ahead would
+    mostly be false; AEB brakes for one that does step out), and an unclassified radar-only
+    object's sideways motion is too noisy to predict a crossing."""
     prediction: PredictionParams = field(default_factory=PredictionParams)
 
     def __post_init__(self) -> None:
@@ -227,14 +269,17 @@ class FcwParams:
             raise SafetyConfigError(f"{owner}: classes must name at least one object class")
 
 
-def relevant_ahead(tracks: tuple[Track, ...], ego: EgoMotion, params: PredictionParams) -> Track | None:
+def relevant_ahead(
+    tracks: tuple[Track, ...], ego: EgoMotion, params: PredictionParams, lane: EgoLane | None = None
+) -> Track | None:
     """The nearest object ahead within the ego's predicted path (its width): what the obstacle
     detection reports."""
     best: Track | None = None
+    path = predicted_path(ego, params, lane)
     for track in tracks:
         if track.longitudinal_m <= 0.0:
             continue
-        offset = path_offset_m(ego, track.longitudinal_m, track.lateral_m, params)
+        offset = path.offset_m(track.longitudinal_m, track.lateral_m)
         if abs(offset) - 0.5 * track.width_m > 0.5 * ego.width_m + params.lateral_margin_m:
             continue
         if best is None or track.longitudinal_m < best.longitudinal_m:
@@ -369,27 +414,36 @@ class ForwardCollisionWarningApp(VehicleApp):
             for track in seen.objects
             if track.object_class in params.classes and track.existence_pct >= params.min_existence_pct
         )
-        ahead = relevant_ahead(candidates, ego, params.prediction)
+        lane = lane_of(seen, params.prediction)
+        ahead = relevant_ahead(candidates, ego, params.prediction, lane)
         if ego.speed_mps < params.min_speed_mps:
             return None, ahead
         collisions = predict_collisions(
             candidates,
             ego,
             params=params.prediction,
-            assumed_acceleration_mps2=assumed_deceleration_mps2(self, ego.acceleration_mps2),
+            assumed_acceleration_mps2=assumed_deceleration_mps2(
+                self, ego.acceleration_mps2, ignored_sources=params.warn_through_sources
+            ),
             delay_s=self.reaction_time_s(distracted) + age_s,
             object_accelerations=self._accelerations.as_mapping(),
+            lane=lane,
         )
         worst = max(
-            collisions,
+            (
+                collision
+                for collision in collisions
+                if collision.clearance_m <= 0.0 or collision.track.object_class not in params.in_path_classes
+            ),
             key=lambda item: (item.required_deceleration_mps2, -item.time_to_collision_s),
             default=None,
         )
         return worst, ahead
 
     def _decide(self, collision: Collision | None, cycle: int, age_s: float) -> bool:
-        """Warn once a threat has lasted ``confirm_cycles`` perception cycles on a track that has
-        lived as long; a warning lasts while the threat does, and at least ``min_warning_s``."""
+        """Warn once a threat has lasted ``confirm_cycles`` perception cycles (a cycle without it
+        counting one down) on a track that has lived as long; a warning lasts while the threat
+        does, and at least ``min_warning_s``."""
         params = self.params
         self.target = collision
         threat = (
@@ -399,7 +453,7 @@ class ForwardCollisionWarningApp(VehicleApp):
         )
         if cycle != self._last_cycle:
             self._last_cycle = cycle
-            self._threat_cycles = self._threat_cycles + 1 if threat else 0
+            self._threat_cycles = self._threat_cycles + 1 if threat else max(self._threat_cycles - 1, 0)
         now = self.now_s
         if (
             collision is not None

@@ -4,18 +4,23 @@ Pure functions shared by FCW, AEB and ACC. Everything is in the frame of the per
 tracks come from (ISO 8855, origin at the middle of the front bumper, x ahead, y left), with time
 0 at that cycle.
 
-- **The ego** moves along a circle of constant curvature ``yaw rate / speed`` (a straight line
-  without yaw rate; the path's shape is kept while the speed changes), first at ``acceleration``
+- **The ego** moves along its predicted path (:class:`sdvkit.safety.ego_path.EgoPath`: a circle
+  of curvature ``yaw rate / speed``, turning towards the lane's curvature while the driver
+  follows the lane; the path's shape is kept while the speed changes), first at ``acceleration``
   for ``delay_s``, then braking at a constant deceleration until it stands. Its box is its
   length and width, plus a margin on each side and in front.
 - **Each object** keeps its ground velocity (its velocity relative to the ego, plus the ego's
   speed along x; a vehicle's along its heading only, a slow object's none) and heading; an
   estimated braking (track id → m/s², from :class:`sdvkit.safety.fcw.AccelerationEstimator`)
-  slows it to a stop. Pedestrians and cyclists are predicted at most as fast as they plausibly
-  move.
+  slows a vehicle to a stop (a walker's speed changes between cycles are the tracker's noise).
+  Pedestrians and cyclists are predicted at most as fast as they plausibly move.
+- **Vehicles keep to the road**: where the camera sees the ego's lane, a vehicle pointing along
+  it (either way, within ``lane_aligned_max_deg``) moves along the lane's curve, at the lane's
+  direction where it is (:mod:`sdvkit.safety.object_motion`). A car in the next lane of a curve
+  stays in it rather than going straight on into the ego's lane along its noisy heading.
 - **A collision** is the first time within the horizon at which the two boxes overlap
   (separating-axis test on oriented boxes, vectorised over tracks, sample times and candidate
-  decelerations with numpy), refined by bisection.
+  decelerations with numpy), refined by scanning the step before it finely.
 - **The required deceleration** is the smallest constant deceleration, starting after
   ``delay_s``, from which every harder one avoids the collision (a crossing pedestrian can be
   missed by passing in front, then hit by braking a little, so the smallest avoiding value alone
@@ -27,23 +32,48 @@ Tracks that cannot reach the ego's path within the horizon are pruned before the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from sdvkit.safety.ego_path import EgoLane, EgoPath, ego_lane
 from sdvkit.safety.errors import SafetyConfigError
-from sdvkit.safety.perception import Track
+from sdvkit.safety.object_motion import (
+    VEHICLE_CLASSES,
+    MovingObjects,
+    ground_velocity_mps,
+    moving_objects,
+    object_centre_m,
+    overlap,
+)
+from sdvkit.safety.perception import Perceived, Track
+
+__all__ = [
+    "EGO_LENGTH_M",
+    "EGO_WIDTH_M",
+    "VEHICLE_CLASSES",
+    "Collision",
+    "EgoLane",
+    "EgoMotion",
+    "EgoPath",
+    "PredictionParams",
+    "ground_velocity_mps",
+    "lane_of",
+    "object_centre_m",
+    "path_curvature_per_m",
+    "path_offset_m",
+    "predict_collisions",
+    "predicted_path",
+]
 
 FloatArray = npt.NDArray[np.floating[Any]]
 
 EGO_LENGTH_M = 4.5
 EGO_WIDTH_M = 1.8
 """The ego's box when the caller gives none: the size of the simulation's default car."""
-VEHICLE_CLASSES = frozenset({"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST"})
-"""Objects that move along their heading (a pedestrian may step any way)."""
 
 
 def _check(owner: str, name: str, value: float, *, low: float, high: float = math.inf) -> None:
@@ -78,7 +108,7 @@ class PredictionParams:
     horizon_s: float = 4.0
     """Collisions later than this are not reported."""
     step_s: float = 0.05
-    """Sample time of the collision search (the first hit is then refined by bisection)."""
+    """Sample time of the collision search (the first hit is then refined, see ``refine_iterations``)."""
     lateral_margin_m: float = 0.15
     """Added to each side of the ego's box: what counts as in the path."""
     front_margin_m: float = 0.3
@@ -106,7 +136,21 @@ class PredictionParams:
     vehicle_min_speed_mps: float = 1.0
     """Vehicles (and cyclists) move along their heading, and stand below this speed along it."""
     refine_iterations: int = 6
-    """Bisection steps on the first hit: ``step_s / 2**n`` is the precision of the TTC."""
+    """The first hit is refined to ``step_s / 2**n``: the precision of the TTC."""
+    lane_min_confidence_pct: float = 50.0
+    """A lane marking the camera is less sure of than this is not used."""
+    lane_blend_s: float = 0.5
+    """While the driver follows the lane, the path turns from the yaw rate's circle to the lane's
+    direction over this much travel time (entering a curve, the yaw rate lags the lane's curvature
+    by about half a second); 0 keeps the yaw rate's circle."""
+    lane_following_max_curvature_error_per_m: float = 0.01
+    """The driver follows the lane while the yaw rate's curvature is within this of the lane's
+    (entering a curve of 100 m radius or wider; a turn off the lane at a junction is far beyond)."""
+    lane_following_max_heading_deg: float = 10.0
+    """... and while the car points within this of the lane's direction."""
+    lane_aligned_max_deg: float = 10.0
+    """A vehicle pointing within this of the lane's direction (or its reverse) keeps to the lane
+    (the camera measures a heading within 3°, 1σ; a car changing lanes turns 3-6° off it)."""
 
     def __post_init__(self) -> None:
         for name, (low, high) in _PARAMETER_RANGES.items():
@@ -140,6 +184,11 @@ _PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "min_speed_mps": (0.0, 5.0),
     "min_crossing_speed_mps": (0.0, 5.0),
     "vehicle_min_speed_mps": (0.0, 10.0),
+    "lane_min_confidence_pct": (0.0, 100.0),
+    "lane_blend_s": (0.0, 10.0),
+    "lane_following_max_curvature_error_per_m": (0.0, 1.0),
+    "lane_following_max_heading_deg": (0.0, 90.0),
+    "lane_aligned_max_deg": (0.0, 60.0),
 }
 
 
@@ -159,24 +208,9 @@ class Collision:
     """How fast the two close at the contact (the ground speeds' difference, its magnitude)."""
     required_deceleration_mps2: float
     """The braking that avoids the contact, from ``delay_s`` on; ``inf`` where none does."""
-
-
-def object_centre_m(track: Track) -> tuple[float, float]:
-    """The centre of a track's box: ``longitudinal_m`` is the box point nearest along x (the near
-    face ahead of the bumper, the far face behind it, 0 while the box spans the bumper's plane)."""
-    heading = math.radians(track.heading_deg)
-    extent = 0.5 * track.length_m * abs(math.cos(heading)) + 0.5 * track.width_m * abs(math.sin(heading))
-    if track.longitudinal_m > 0.0:
-        return track.longitudinal_m + extent, track.lateral_m
-    if track.longitudinal_m < 0.0:
-        return track.longitudinal_m - extent, track.lateral_m
-    return 0.0, track.lateral_m
-
-
-def ground_velocity_mps(track: Track, ego_speed_mps: float) -> tuple[float, float]:
-    """A track's velocity over the ground, in the ego's axes (the perception branch's relative
-    velocity is the difference of the two ground velocities)."""
-    return track.longitudinal_velocity_mps + ego_speed_mps, track.lateral_velocity_mps
+    clearance_m: float
+    """How far the object's box is beside the ego's path (its box's width plus the lateral
+    margins) now; 0 or less: it is in the path, more: it has to move into it."""
 
 
 def path_curvature_per_m(ego: EgoMotion, params: PredictionParams) -> float:
@@ -186,17 +220,41 @@ def path_curvature_per_m(ego: EgoMotion, params: PredictionParams) -> float:
     return min(max(ego.yaw_rate_rad_per_s / speed, -limit), limit)
 
 
-def path_offset_m(ego: EgoMotion, longitudinal_m: float, lateral_m: float, params: PredictionParams) -> float:
-    """How far a point (bumper frame) lies left of the ego's predicted path (its centre's circle)."""
-    curvature = path_curvature_per_m(ego, params)
-    x = longitudinal_m + 0.5 * ego.length_m  # from the ego's centre, where the path starts
-    if abs(curvature) < 1e-6:
-        return lateral_m - 0.5 * curvature * x * x
-    radius = 1.0 / curvature
-    # The circle's centre is at (0, radius) from the ego's centre; left of the path is inside a
-    # left turn.
-    distance = math.hypot(x, lateral_m - radius)
-    return (abs(radius) - distance) * (1.0 if curvature > 0 else -1.0)
+def lane_of(seen: Perceived, params: PredictionParams) -> EgoLane | None:
+    """The ego's lane in a perception cycle (None where no marking is seen with confidence)."""
+    return ego_lane(seen.left_marking, seen.right_marking, min_confidence_pct=params.lane_min_confidence_pct)
+
+
+def predicted_path(ego: EgoMotion, params: PredictionParams, lane: EgoLane | None = None) -> EgoPath:
+    """The ego's predicted path: the yaw rate's circle, turning to the lane's curvature while the
+    driver follows ``lane`` (see :mod:`sdvkit.safety.ego_path`)."""
+    yaw = path_curvature_per_m(ego, params)
+    start = -0.5 * ego.length_m  # the path starts at the ego's centre
+    if lane is None or params.lane_blend_s <= 0.0:
+        return EgoPath(yaw_curvature_per_m=yaw, start_x_m=start)
+    limit = params.max_curvature_per_m
+    lane_curvature = min(max(lane.curvature_per_m, -limit), limit)
+    following = abs(yaw - lane_curvature) <= params.lane_following_max_curvature_error_per_m and abs(
+        lane.heading_rad
+    ) <= math.radians(params.lane_following_max_heading_deg)
+    if not following:
+        return EgoPath(yaw_curvature_per_m=yaw, start_x_m=start)
+    blend = max(abs(ego.speed_mps), params.min_speed_for_curvature_mps) * params.lane_blend_s
+    followed = EgoLane(
+        heading_rad=lane.heading_rad, curvature_per_m=lane_curvature, centre_offset_m=lane.centre_offset_m
+    )
+    return EgoPath(yaw_curvature_per_m=yaw, start_x_m=start, lane=followed, blend_m=blend)
+
+
+def path_offset_m(
+    ego: EgoMotion,
+    longitudinal_m: float,
+    lateral_m: float,
+    params: PredictionParams,
+    lane: EgoLane | None = None,
+) -> float:
+    """How far a point (bumper frame) lies left of the ego's predicted path (its centre's)."""
+    return predicted_path(ego, params, lane).offset_m(longitudinal_m, lateral_m)
 
 
 # -- the motion of the ego and the objects, vectorised ---------------------------------------------
@@ -230,157 +288,48 @@ def _distance_travelled(
 
 
 def _ego_poses(
-    ego: EgoMotion, curvature: float, distance: FloatArray, front_margin_m: float
+    path: EgoPath, distance: FloatArray, front_margin_m: float
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Centre (x, y) and heading of the ego's margin box for distances along the path."""
-    heading = curvature * distance
-    if abs(curvature) < 1e-6:
-        x = distance
-        y = 0.5 * curvature * distance * distance
-    else:
-        x = np.sin(heading) / curvature
-        y = (1.0 - np.cos(heading)) / curvature
+    x, y, heading = path.poses(distance)
     shift = 0.5 * front_margin_m
-    x = x - 0.5 * ego.length_m + shift * np.cos(heading)
-    y = y + shift * np.sin(heading)
-    return x, y, heading
-
-
-class _Objects:
-    """The tracks as arrays: centre, unit ground velocity, speed, braking, heading, half sizes."""
-
-    __slots__ = (
-        "accel",
-        "half_length",
-        "half_width",
-        "heading",
-        "speed",
-        "tracks",
-        "ux",
-        "uy",
-        "values",
-        "x",
-        "y",
-    )
-
-    def __init__(self, tracks: tuple[Track, ...], values: FloatArray) -> None:
-        self.tracks = tracks
-        self.values = values
-        (
-            self.x,
-            self.y,
-            self.ux,
-            self.uy,
-            self.speed,
-            self.accel,
-            self.heading,
-            self.half_length,
-            self.half_width,
-        ) = values
-
-    def take(self, index: npt.NDArray[np.intp]) -> _Objects:
-        return _Objects(tuple(self.tracks[i] for i in index), self.values[:, index])
-
-    def positions(self, times: FloatArray) -> tuple[FloatArray, FloatArray]:
-        """Centres at ``times``, shape ``(objects, times)``; braking objects stop and stay."""
-        speed, accel = self.speed[:, None], self.accel[:, None]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            stop = np.where(accel < 0.0, speed / -accel, np.inf)
-        run = np.minimum(times[None, :], stop)
-        travelled = speed * run + 0.5 * accel * run * run
-        return self.x[:, None] + self.ux[:, None] * travelled, self.y[:, None] + self.uy[:, None] * travelled
-
-
-def _objects(
-    tracks: Sequence[Track],
-    ego: EgoMotion,
-    params: PredictionParams,
-    accelerations: Mapping[int, float] | None,
-) -> _Objects:
-    caps = {"PEDESTRIAN": params.pedestrian_max_speed_mps, "CYCLIST": params.cyclist_max_speed_mps}
-    values = np.zeros((9, len(tracks)))
-    for index, track in enumerate(tracks):
-        vx, vy = ground_velocity_mps(track, ego.speed_mps)
-        heading = math.radians(track.heading_deg)
-        if track.object_class in VEHICLE_CLASSES:
-            # A vehicle moves along its heading: the velocity's sideways part is the tracker's noise.
-            along = vx * math.cos(heading) + vy * math.sin(heading)
-            speed = abs(along) if abs(along) >= params.vehicle_min_speed_mps else 0.0
-            sign = 1.0 if along >= 0.0 else -1.0
-            ux, uy = sign * math.cos(heading), sign * math.sin(heading)
-        else:
-            # Across the ego's path, a walker's slow drift is the tracker's noise, not a crossing.
-            vy = vy if abs(vy) >= params.min_crossing_speed_mps else 0.0
-            speed = math.hypot(vx, vy)
-            ux, uy = (vx / speed, vy / speed) if speed > 1e-3 else (0.0, 0.0)
-            speed = speed if speed >= params.min_speed_mps else 0.0
-        accel = 0.0 if accelerations is None else min(accelerations.get(track.id, 0.0), 0.0)
-        values[:, index] = (
-            *object_centre_m(track), ux, uy, min(speed, caps.get(track.object_class, math.inf)), accel,
-            heading, 0.5 * track.length_m, 0.5 * track.width_m,
-        )  # fmt: skip
-    return _Objects(tuple(tracks), values)
-
-
-def _overlap(
-    ego_pose: tuple[FloatArray, FloatArray, FloatArray],
-    ego_half_size: tuple[float, float],
-    objects: _Objects,
-    object_centre: tuple[FloatArray, FloatArray],
-) -> npt.NDArray[np.bool_]:
-    """Separating-axis test of oriented boxes; arrays broadcast to one shape (objects first)."""
-    ego_x, ego_y, ego_heading = ego_pose
-    ego_half_length, ego_half_width = ego_half_size
-    obj_x, obj_y = object_centre
-    heading = objects.heading.reshape(objects.heading.shape + (1,) * (obj_x.ndim - 1))
-    hl = objects.half_length.reshape(heading.shape)
-    hw = objects.half_width.reshape(heading.shape)
-    dx = obj_x - ego_x
-    dy = obj_y - ego_y
-    ce, se = np.cos(ego_heading), np.sin(ego_heading)
-    delta = heading - ego_heading
-    cd, sd = np.abs(np.cos(delta)), np.abs(np.sin(delta))
-    along_ego = np.abs(dx * ce + dy * se)
-    across_ego = np.abs(-dx * se + dy * ce)
-    hit = along_ego <= ego_half_length + hl * cd + hw * sd
-    hit &= across_ego <= ego_half_width + hl * sd + hw * cd
-    co, so = np.cos(heading), np.sin(heading)
-    along_obj = np.abs(dx * co + dy * so)
-    across_obj = np.abs(-dx * so + dy * co)
-    hit &= along_obj <= hl + ego_half_length * cd + ego_half_width * sd
-    hit &= across_obj <= hw + ego_half_length * sd + ego_half_width * cd
-    return np.asarray(hit, dtype=np.bool_)
+    return x + shift * np.cos(heading), y + shift * np.sin(heading), heading
 
 
 class _Scene:
     """One prediction problem: the ego's motion, the objects, the settings."""
 
     def __init__(
-        self, ego: EgoMotion, objects: _Objects, params: PredictionParams, assumed_accel: float
+        self,
+        ego: EgoMotion,
+        objects: MovingObjects,
+        params: PredictionParams,
+        assumed_accel: float,
+        lane: EgoLane | None,
     ) -> None:
         self.ego = ego
         self.objects = objects
         self.params = params
         self.assumed_accel = assumed_accel
-        self.curvature = path_curvature_per_m(ego, params)
+        self.path = predicted_path(ego, params, lane)
         self.half_length = 0.5 * (ego.length_m + params.front_margin_m)
         self.half_width = 0.5 * ego.width_m + params.lateral_margin_m
 
     def hits(
-        self, objects: _Objects, times: FloatArray, delay_s: float, decels: FloatArray
+        self, objects: MovingObjects, times: FloatArray, delay_s: float, decels: FloatArray
     ) -> npt.NDArray[np.bool_]:
         """Overlaps, shape ``(objects, decels, times)``."""
         distance = _distance_travelled(self.ego.speed_mps, self.assumed_accel, delay_s, decels, times)
-        ex, ey, eh = _ego_poses(self.ego, self.curvature, distance, self.params.front_margin_m)
-        ox, oy = objects.positions(times)
-        return _overlap(
+        ex, ey, eh = _ego_poses(self.path, distance, self.params.front_margin_m)
+        ox, oy, oh = objects.positions(times)
+        return overlap(
             (ex[None, :, :], ey[None, :, :], eh[None, :, :]),
             (self.half_length, self.half_width),
             objects,
-            (ox[:, None, :], oy[:, None, :]),
+            (ox[:, None, :], oy[:, None, :], oh[:, None, :]),
         )
 
-    def first_contact(self, objects: _Objects) -> FloatArray:
+    def first_contact(self, objects: MovingObjects) -> FloatArray:
         """Time of the first contact per object at the assumed motion; ``inf`` where none."""
         params = self.params
         steps = math.ceil(params.horizon_s / params.step_s)
@@ -395,18 +344,17 @@ class _Scene:
             if k == 0:
                 result[index] = 0.0
                 continue
-            low, high = times[k - 1], times[k]
+            # The step before the first hit, scanned at step / 2**n in one go (one call instead of
+            # n bisection steps; the earliest contact at that resolution).
+            fine = times[k - 1] + np.arange(1, 2**params.refine_iterations + 1) * (
+                params.step_s / 2**params.refine_iterations
+            )
             single = objects.take(np.array([index]))
-            for _ in range(params.refine_iterations):
-                middle = 0.5 * (low + high)
-                if self.hits(single, np.array([middle]), math.inf, none)[0, 0, 0]:
-                    high = middle
-                else:
-                    low = middle
-            result[index] = high
+            touching = self.hits(single, fine, math.inf, none)[0, 0, :]
+            result[index] = fine[int(np.argmax(touching))] if touching.any() else times[k]
         return result
 
-    def required_deceleration(self, objects: _Objects, delay_s: float) -> FloatArray:
+    def required_deceleration(self, objects: MovingObjects, delay_s: float) -> FloatArray:
         """Per object, the smallest deceleration from ``delay_s`` on from which all harder ones avoid."""
         params = self.params
         speed = max(self.ego.speed_mps, 0.0)
@@ -431,7 +379,19 @@ class _Scene:
         return result
 
 
-def _reachable(scene: _Scene, objects: _Objects, window_s: float) -> npt.NDArray[np.intp]:
+def _clearance_m(scene: _Scene, single: MovingObjects) -> float:
+    """How far one object's box is beside the ego's path now (0 or less: in it)."""
+    x, y, heading = float(single.x[0]), float(single.y[0]), float(single.heading[0])
+    offset = scene.path.offset_m(x, y)
+    _, _, path_heading = scene.path.poses(np.array([max(x - scene.path.start_x_m, 0.0)]))
+    delta = heading - float(path_heading[0])
+    extent = float(single.half_length[0]) * abs(math.sin(delta)) + float(single.half_width[0]) * abs(
+        math.cos(delta)
+    )
+    return abs(offset) - extent - scene.half_width
+
+
+def _reachable(scene: _Scene, objects: MovingObjects, window_s: float) -> npt.NDArray[np.intp]:
     """Indices of the objects that could meet the ego's box within ``window_s`` (a coarse bound)."""
     ego = scene.ego
     speed = max(ego.speed_mps, 0.0) + max(scene.assumed_accel, 0.0) * window_s
@@ -450,13 +410,15 @@ def predict_collisions(
     assumed_acceleration_mps2: float | None = None,
     delay_s: float = 0.0,
     object_accelerations: Mapping[int, float] | None = None,
+    lane: EgoLane | None = None,
 ) -> tuple[Collision, ...]:
     """The collisions predicted within the horizon, earliest first.
 
     The ego keeps ``assumed_acceleration_mps2`` (default: its measured acceleration) to find the
     contact; the required deceleration assumes it keeps it for ``delay_s`` (a driver's reaction,
     the brakes' build-up), then brakes. ``object_accelerations`` (track id → m/s²) lets braking
-    objects slow down; accelerating is ignored (a lead speeding up is no threat).
+    vehicles slow down; accelerating is ignored (a lead speeding up is no threat). ``lane`` (the
+    ego's lane, :func:`lane_of`) lets the path follow it and the vehicles keep to the road.
     """
     _check("predict_collisions", "delay_s", delay_s, low=0.0, high=10.0)
     listed = tuple(tracks)
@@ -464,8 +426,8 @@ def predict_collisions(
         return ()
     accel = ego.acceleration_mps2 if assumed_acceleration_mps2 is None else assumed_acceleration_mps2
     _check("predict_collisions", "assumed_acceleration_mps2", accel, low=-50.0, high=50.0)
-    objects = _objects(listed, ego, params, object_accelerations)
-    scene = _Scene(ego, objects, params, accel)
+    objects = moving_objects(listed, ego, params, object_accelerations, lane)
+    scene = _Scene(ego, objects, params, accel, lane)
     near = objects.take(_reachable(scene, objects, params.horizon_s))
     if not near.tracks:
         return ()
@@ -479,9 +441,9 @@ def predict_collisions(
     for position, index in enumerate(colliding):
         time_s = float(contact[index])
         single = near.take(np.array([index]))
-        ox, oy = single.positions(np.array([time_s]))
+        ox, oy, _ = single.positions(np.array([time_s]))
         distance = _distance_travelled(ego.speed_mps, accel, math.inf, np.zeros(1), np.array([time_s]))
-        ex, ey, eh = _ego_poses(ego, scene.curvature, distance, 0.0)
+        ex, ey, eh = _ego_poses(scene.path, distance, 0.0)
         heading = float(eh[0, 0])
         dx, dy = float(ox[0, 0] - ex[0, 0]), float(oy[0, 0] - ey[0, 0])
         ego_speed = max(ego.speed_mps + accel * time_s, 0.0) if accel < 0 else ego.speed_mps + accel * time_s
@@ -498,6 +460,7 @@ def predict_collisions(
                 impact_offset_m=-dx * math.sin(heading) + dy * math.cos(heading),
                 closing_speed_mps=math.hypot(rvx, rvy),
                 required_deceleration_mps2=float(required[position]),
+                clearance_m=_clearance_m(scene, single),
             )
         )
     results.sort(key=lambda collision: (collision.time_to_collision_s, collision.track.id))
