@@ -41,9 +41,6 @@ if TYPE_CHECKING:
 
 FloatArray = npt.NDArray[np.floating[Any]]
 
-_ALONG_MIN_COSINE = math.cos(math.radians(45.0))
-"""An object moves along the ego's axis while its direction of travel is within 45° of it."""
-
 VEHICLE_CLASSES = frozenset({"CAR", "TRUCK", "MOTORCYCLE", "CYCLIST"})
 """Objects that move along their heading (a pedestrian may step any way)."""
 
@@ -166,8 +163,10 @@ def moving_objects(
     accelerations: Mapping[int, float] | None,
     lane: EgoLane | None = None,
 ) -> MovingObjects:
+    """The tracks as moving boxes (see the module's docstring); ``accelerations`` by track id."""
     caps = {"PEDESTRIAN": params.pedestrian_max_speed_mps, "CYCLIST": params.cyclist_max_speed_mps}
     values = np.zeros((10, len(tracks)))
+    along_min_cosine = math.cos(math.radians(params.braking_along_max_deg))
     for index, track in enumerate(tracks):
         vx, vy = ground_velocity_mps(track, ego.speed_mps)
         heading = math.radians(track.heading_deg)
@@ -192,7 +191,7 @@ def moving_objects(
             ux, uy = (vx / speed, vy / speed) if speed > 1e-3 else (0.0, 0.0)
             speed = speed if speed >= params.min_speed_mps else 0.0
         accel = 0.0
-        if vehicle and accelerations is not None and abs(ux) >= _ALONG_MIN_COSINE:
+        if vehicle and accelerations is not None and abs(ux) >= along_min_cosine:
             accel = min(accelerations.get(track.id, 0.0), 0.0)
         values[:, index] = (
             centre_x, centre_y, ux, uy, min(speed, caps.get(track.object_class, math.inf)), accel,

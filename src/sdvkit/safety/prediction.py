@@ -148,6 +148,10 @@ class PredictionParams:
     (entering a curve of 100 m radius or wider; a turn off the lane at a junction is far beyond)."""
     lane_following_max_heading_deg: float = 10.0
     """... and while the car points within this of the lane's direction."""
+    braking_along_max_deg: float = 45.0
+    """A vehicle's estimated braking slows it while it moves within this of the ego's axis (the
+    radars measure its speed along the line of sight); crossing, its speed comes from the
+    tracker's positions, and its changes between cycles are noise (±3 m/s² on a crossing cyclist)."""
     lane_aligned_max_deg: float = 10.0
     """A vehicle pointing within this of the lane's direction (or its reverse) keeps to the lane
     (the camera measures a heading within 3°, 1σ; a car changing lanes turns 3-6° off it)."""
@@ -189,6 +193,7 @@ _PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "lane_following_max_curvature_error_per_m": (0.0, 1.0),
     "lane_following_max_heading_deg": (0.0, 90.0),
     "lane_aligned_max_deg": (0.0, 60.0),
+    "braking_along_max_deg": (0.0, 90.0),
 }
 
 
