@@ -33,9 +33,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sdvkit.runtime import Input, Manifest, VehicleApp
-from sdvkit.safety.errors import PerceptionError, SafetyConfigError
-from sdvkit.safety.fcw import EGO_MOTION_INPUTS, AccelerationEstimator, input_fault, read_ego_motion
-from sdvkit.safety.perception import CYCLE_COUNTER, PERCEPTION_READS, Track, read_perception
+from sdvkit.safety.errors import SafetyConfigError
+from sdvkit.safety.fcw import EGO_MOTION_INPUTS, AccelerationEstimator, perception_if_fresh, read_ego_motion
+from sdvkit.safety.perception import CYCLE_COUNTER, PERCEPTION_READS, Perceived, Track
 from sdvkit.safety.prediction import (
     EGO_LENGTH_M,
     EGO_WIDTH_M,
@@ -271,15 +271,10 @@ class AdaptiveCruiseApp(VehicleApp):
     # -- the loop --------------------------------------------------------------------------------
 
     def step(self) -> None:
-        problem = input_fault(self, self._started_s)
-        if problem is not None:
-            if problem:
-                self._refuse(problem)
-            return
-        try:
-            seen = read_perception(self)
-        except PerceptionError as error:
-            self._refuse(f"perception unreadable: {error}")
+        seen = perception_if_fresh(self, self._started_s)
+        if not isinstance(seen, Perceived):
+            if seen:
+                self._refuse(seen)
             return
         self.fault = ""
         params = self.params

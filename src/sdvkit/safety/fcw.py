@@ -25,8 +25,9 @@ distance and time to collision). It refuses to warn on stale inputs and says so:
 
 The module also holds what the three forward functions (FCW, AEB, ACC) share beyond the pure
 geometry of :mod:`sdvkit.safety.prediction`: their rated ego inputs and how they read them
-(:data:`EGO_MOTION_INPUTS`, :func:`read_ego_motion`, :func:`input_fault`), the tracks' histories
-(:class:`TrackAges`, :class:`AccelerationEstimator`) and the deceleration the ego is taken to keep
+(:data:`EGO_MOTION_INPUTS`, :func:`read_ego_motion`, :func:`input_fault`,
+:func:`perception_if_fresh`), the tracks' histories (:class:`TrackAges`,
+:class:`AccelerationEstimator`) and the deceleration the ego is taken to keep
 (:func:`assumed_deceleration_mps2`).
 """
 
@@ -178,6 +179,19 @@ def input_fault(app: VehicleApp, started_s: float) -> str | None:
     if all(item.age_s is None for item in stale) and app.now_s - started_s < STARTUP_GRACE_S:
         return ""
     return "stale input: " + "; ".join(str(item) for item in stale)
+
+
+def perception_if_fresh(app: VehicleApp, started_s: float) -> Perceived | str | None:
+    """This cycle's perception, or why the function may not act on it: None while inputs that never
+    arrived are within the start-up grace (wait quietly), else the stale inputs or the unreadable
+    branch, named (refuse and say so)."""
+    problem = input_fault(app, started_s)
+    if problem is not None:
+        return problem or None
+    try:
+        return read_perception(app)
+    except PerceptionError as error:
+        return f"perception unreadable: {error}"
 
 
 def read_ego_motion(app: VehicleApp, *, length_m: float, width_m: float) -> EgoMotion:
@@ -379,15 +393,10 @@ class ForwardCollisionWarningApp(VehicleApp):
         return reaction
 
     def step(self) -> None:
-        problem = input_fault(self, self._started_s)
-        if problem is not None:
-            if problem:
-                self._refuse(problem)
-            return
-        try:
-            seen = read_perception(self)
-        except PerceptionError as error:
-            self._refuse(f"perception unreadable: {error}")
+        seen = perception_if_fresh(self, self._started_s)
+        if not isinstance(seen, Perceived):
+            if seen:
+                self._refuse(seen)
             return
         self.fault = ""
         if not self.enabled:
