@@ -50,7 +50,7 @@ from sdvkit.safety.lane_geometry import (
     VehicleGeometry,
     checked,
     is_solid,
-    sample_lane_inputs,
+    track_lane,
 )
 from sdvkit.safety.perception import Track
 
@@ -166,16 +166,14 @@ class EmergencyLaneKeepingApp(VehicleApp):
         self._publish(None)
 
     def step(self) -> None:
-        sampled = sample_lane_inputs(self)
-        if isinstance(sampled, str):
-            self.fault = sampled
-            self.tracker.reset()
+        tracked = track_lane(self, self.tracker, self.speed_window)
+        if isinstance(tracked, str):
+            self.fault = tracked
             self._let_go()
             self._publish(None)
             return
         self.fault = None
-        view = self.tracker.update(sampled.perceived, sampled.speed_mps, self.now_s)
-        in_window = self.speed_window.update(sampled.speed_mps * 3.6)
+        sampled, view, in_window = tracked
         if self.reason is not None and self._should_release(view, in_window):
             self._let_go()
         if self.reason is None and in_window and self.switch.enabled:

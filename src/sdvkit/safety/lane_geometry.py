@@ -428,6 +428,26 @@ def sample_lane_inputs(app: VehicleApp) -> LaneInputs | str:
     )
 
 
+class TrackedLane(NamedTuple):
+    """One cycle of a steering lane function's inputs: the sample, the filtered lane view, and
+    whether the speed is inside the function's window."""
+
+    inputs: LaneInputs
+    view: LaneView
+    in_speed_window: bool
+
+
+def track_lane(app: VehicleApp, tracker: LaneTracker, speed_window: SpeedWindow) -> TrackedLane | str:
+    """:func:`sample_lane_inputs`, then the lane tracker and the speed window (LKA and ELK); on a
+    fault the tracker starts over and the reason is returned, as ``sample_lane_inputs`` says it."""
+    sampled = sample_lane_inputs(app)
+    if isinstance(sampled, str):
+        tracker.reset()
+        return sampled
+    view = tracker.update(sampled.perceived, sampled.speed_mps, app.now_s)
+    return TrackedLane(sampled, view, speed_window.update(sampled.speed_mps * 3.6))
+
+
 class EnabledSwitch:
     """A function's ``IsEnabled`` actuator: the function provides it, starts on (Euro NCAP wants
     lane support on at every start) and reports the driver's choice back on the same path."""

@@ -40,7 +40,7 @@ from sdvkit.safety.lane_geometry import (
     SpeedWindow,
     VehicleGeometry,
     checked,
-    sample_lane_inputs,
+    track_lane,
 )
 
 _LKA = "Vehicle.ADAS.LKA"
@@ -129,16 +129,14 @@ class LaneKeepingAssistApp(VehicleApp):
         self._publish(None)
 
     def step(self) -> None:
-        sampled = sample_lane_inputs(self)
-        if isinstance(sampled, str):
-            self.fault = sampled
-            self.tracker.reset()
+        tracked = track_lane(self, self.tracker, self.speed_window)
+        if isinstance(tracked, str):
+            self.fault = tracked
             self._let_go()
             self._publish(None)
             return
         self.fault = None
-        view = self.tracker.update(sampled.perceived, sampled.speed_mps, self.now_s)
-        in_window = self.speed_window.update(sampled.speed_mps * 3.6)
+        sampled, view, in_window = tracked
         level = self.get(ESCALATION_LEVEL)
         if level is not None and level.value == "STOPPING_IN_LANE":
             self._publish(self._keep_lane_for_stop(view, sampled))
